@@ -1,0 +1,39 @@
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+# Offline, always: a test that tried the network would fail here, not hang.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.pop("VOCMINE_DB", None)
+os.environ.pop("VOCMINE_PSEUDONYM_KEY", None)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    import vocmine
+
+    w = vocmine.open(tmp_path / "voc.db")
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows (first row is the header) to a CSV file and return its path."""
+
+    def write(name, rows, encoding="utf-8", delimiter=","):
+        path = tmp_path / name
+        with open(path, "w", encoding=encoding, newline="") as f:
+            csv.writer(f, delimiter=delimiter).writerows(rows)
+        return path
+
+    return write
+
+
+def count(ws, table="feedback", where="1=1", args=()):
+    return ws.db.conn.execute(f"select count(*) from {table} where {where}", args).fetchone()[0]

@@ -1,0 +1,223 @@
+import json
+
+import openpyxl
+import pytest
+
+import vocmine
+from vocmine.errors import ConfigError, SourceError
+
+from conftest import FIXTURES, count
+
+
+def test_csv_detects_columns_and_stores_rows(ws, write_csv):
+    path = write_csv("export.csv", [
+        ["Review ID", "Star Rating", "Review Text", "Review Date", "User Name"],
+        ["a1", "5", "Love it, fits perfectly", "2024-05-01", "Jenny K."],
+        ["a2", "2", "Runs small and the zipper broke", "05/03/2024", "Sam"],
+    ])
+    r = ws.ingest(path)
+    assert (r.inserted, r.rejected) == (2, 0)
+    df = ws.feedback()
+    assert list(df["external_id"]) == ["a1", "a2"]
+    assert list(df["rating"]) == [5.0, 2.0]
+    assert df["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-05-01", "2024-05-03"]
+    assert df["source"].unique().tolist() == ["export"]
+    assert df["author"].str.startswith("c_").all()  # pseudonyms, never names
+    assert "Jenny" not in json.dumps(ws.db.execute("select * from feedback").fetchall())
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_csv_any_delimiter(ws, write_csv, delimiter):
+    path = write_csv("semi.csv", [["id", "comment", "score"], ["1", "Battery dies fast", "2"],
+                                  ["2", "배송이 너무 늦어요", "1"]], delimiter=delimiter)
+    r = ws.ingest(path, rating="score")
+    assert r.inserted == 2
+    assert ws.feedback()["text"].tolist() == ["Battery dies fast", "배송이 너무 늦어요"]
+
+
+def test_reingest_adds_nothing_and_changed_row_updates_in_place(ws, write_csv):
+    rows = [["id", "text", "rating"], ["1", "Too heavy", "2"], ["2", "Great sound", "5"]]
+    path = write_csv("r.csv", rows)
+    assert ws.ingest(path, source="shop").inserted == 2
+    again = ws.ingest(path, source="shop")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    rows[1] = ["1", "Too heavy for hiking", "1"]
+    path = write_csv("r.csv", rows)
+    changed = ws.ingest(path, source="shop")
+    assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 1)
+    df = ws.feedback()
+    assert len(df) == 2
+    assert df.set_index("external_id").loc["1", "text"] == "Too heavy for hiking"
+    assert df.set_index("external_id").loc["1", "rating"] == 1.0
+
+
+def test_no_id_column_uses_content_hash_and_keeps_identical_texts_apart(ws, write_csv):
+    path = write_csv("noid.csv", [["text"], ["Great!"], ["Great!"], ["Too small"]])
+    assert ws.ingest(path).inserted == 3
+    assert ws.ingest(path).inserted == 0
+    assert count(ws) == 3
+
+
+def test_near_duplicates_are_flagged_and_linked(ws, write_csv):
+    path = write_csv("d.csv", [
+        ["id", "text"],
+        ["1", "The strap broke after two days, really disappointed."],
+        ["2", "the strap broke after two days  really disappointed!!"],
+        ["3", "Completely different review about the colour"],
+    ])
+    r = ws.ingest(path)
+    assert (r.inserted, r.duplicates) == (3, 1)
+    df = ws.feedback().set_index("external_id")
+    assert df.loc["2", "duplicate_of"] == df.loc["1", "id"]
+    assert ws.feedback(include_duplicates=False)["external_id"].tolist() == ["1", "3"]
+
+
+def test_broken_rows_store_the_good_ones_and_report_each_bad_one(ws, tmp_path):
+    huge = "x" * (1 << 20)
+    path = tmp_path / "broken.csv"
+    path.write_text(
+        "id,text,rating,date\n"
+        "1,Fine review,5,2024-01-02\n"           # row 2
+        "2,,4,2024-01-02\n"                      # row 3: empty text
+        "3,too,many,fields,here,2024\n"          # row 4: wrong field count
+        f"4,{huge},3,2024-01-02\n"               # row 5: 1 MB text
+        "5,\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f,2,2024-01-02\n"  # row 6: binary garbage
+        "6,Good but the date is odd,4,the day after tomorrow\n"          # row 7: bad date, stored
+        "7,Another fine review,4,2024-01-03\n",  # row 8
+        encoding="utf-8",
+    )
+    r = ws.ingest(path, created="date")
+    assert r.inserted == 3
+    assert r.rejected == 4
+    assert r.warnings == 1
+    msgs = "\n".join(r.messages)
+    assert f"{path}, row 3: empty text" in msgs
+    assert f"{path}, row 4: row has 6 fields, the header has 4" in msgs
+    assert f"{path}, row 5: text is 1,048,576 characters" in msgs
+    assert f"{path}, row 6: text looks like binary data" in msgs
+    assert f"{path}, row 7: unparseable date" in msgs and "(stored without it)" in msgs
+    rej = ws.rejects()
+    assert sorted(rej["row"].tolist()) == [3, 4, 5, 6, 7]
+    assert set(rej["action"]) == {"skipped", "field dropped"}
+    stored = ws.feedback().set_index("external_id")
+    assert stored.loc["6", "created_at"] != stored.loc["6", "created_at"]  # NaT: the date was dropped
+    # A re-run neither duplicates feedback nor rejects.
+    ws.ingest(path, created="date")
+    assert count(ws) == 3 and count(ws, "rejects") == 5
+
+
+def test_missing_required_column_is_a_clear_error_and_stores_nothing(ws, write_csv):
+    path = write_csv("nocol.csv", [["id", "stars"], ["1", "5"]])
+    with pytest.raises(SourceError, match=r"cannot tell which column holds the feedback text; name it with --text"):
+        ws.ingest(path)
+    with pytest.raises(ConfigError, match=r"no column 'body' for --text; columns: id, stars"):
+        ws.ingest(path, text="body")
+    assert count(ws) == 0
+
+
+def test_cp949_korean_csv_is_detected(ws):
+    path = FIXTURES / "korean_cp949.csv"
+    r = ws.ingest(path)
+    assert r.inserted == 4 and r.rejected == 0
+    df = ws.feedback()
+    assert df["text"].iloc[0] == "생각보다 무거워요. 들고 다니기 힘들어요"
+    assert set(df["language"]) == {"ko"}
+    assert df["rating"].tolist() == [2.0, 1.0, 5.0, 3.0]
+    assert df["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-02", "2024-03-05", "2024-03-07", "2024-03-09"]
+
+
+def test_encoding_option_overrides_detection(ws, tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,text\n1,Caf\xe9 cr\xe8me was too sweet\n".encode("latin-1"))
+    ws.ingest(path, encoding="latin-1")
+    assert ws.feedback()["text"].iloc[0] == "Café crème was too sweet"
+    with pytest.raises(SourceError, match="unknown encoding 'klingon'"):
+        ws.ingest(path, encoding="klingon")
+
+
+def test_utf8_bom_header_is_clean(ws, write_csv):
+    path = write_csv("bom.csv", [["text", "rating"], ["배송 빨라요", "5"]], encoding="utf-8-sig")
+    assert ws.ingest(path).inserted == 1
+
+
+def test_xlsx_survey_export_recognises_nps_and_csat(ws, tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "survey.xlsx"
+    wb = openpyxl.Workbook()
+    sh = wb.active
+    sh.append([None])  # a blank first row, as some tools write
+    sh.append(["Response ID", "Submitted At", "How likely are you to recommend us to a friend?",
+               "How satisfied were you with your order?", "Any comments?"])
+    sh.append(["r1", dt.datetime(2024, 6, 1, 9, 30), 9, "Very satisfied", "Fast delivery, love it"])
+    sh.append(["r2", dt.datetime(2024, 6, 2, 10, 0), 3, 2, "Arrived late and the box was crushed"])
+    sh.append(["r3", dt.datetime(2024, 6, 3, 11, 0), 11, 4, "Out-of-range NPS"])
+    wb.save(path)
+    r = ws.ingest(path, text="Any comments?")
+    assert r.inserted == 3 and r.warnings == 1
+    assert f"{path} [Sheet], row 5: NPS must be a whole number 0-10" in r.messages[0]
+    df = ws.feedback().set_index("external_id")
+    assert df.loc["r1", "nps"] == 9 and df.loc["r1", "csat"] == 5
+    assert df.loc["r2", "nps"] == 3 and df.loc["r2", "csat"] == 2
+    assert df.loc["r1", "kind"] == "survey"
+    assert str(df.loc["r1", "created_at"]) == "2024-06-01 09:30:00+00:00"
+    assert ws.stats()["nps"] == {"responses": 2, "promoters": 1, "detractors": 1, "score": 0.0}
+
+
+def test_json_array_nested_and_jsonl_with_a_bad_line(ws, tmp_path):
+    doc = {"meta": {"page": 1}, "reviews": [
+        {"id": 1, "body": "Heavier than expected", "user": {"name": "Ann"}, "stars": 2, "date": "2024-02-01"},
+        {"id": 2, "body": "Perfect", "user": {"name": "Bo"}, "stars": 5, "date": "2024-02-02"},
+    ]}
+    jpath = tmp_path / "reviews.json"
+    jpath.write_text(json.dumps(doc), encoding="utf-8")
+    r = ws.ingest(jpath)
+    assert r.inserted == 2
+    df = ws.feedback()
+    assert df["text"].tolist() == ["Heavier than expected", "Perfect"]
+    assert df["rating"].tolist() == [2.0, 5.0]
+    lpath = tmp_path / "posts.jsonl"
+    lpath.write_text('{"id": "p1", "text": "battery drains overnight"}\n{"id": "p2", "text": oops}\n\n'
+                     '{"id": "p3", "text": "충전이 안 돼요"}\n', encoding="utf-8")
+    r = ws.ingest(lpath, source="forum")
+    assert (r.inserted, r.rejected) == (2, 1)
+    assert r.messages[0].startswith(f"{lpath}, row 2: invalid JSON")
+
+
+def test_text_file_one_item_per_line(ws, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Strap broke after a week\n\n배송이 늦어요\n", encoding="utf-8")
+    r = ws.ingest(path)
+    assert r.inserted == 2
+    assert ws.feedback()["language"].tolist() == ["en", "ko"]
+
+
+def test_feedback_filters(ws, write_csv):
+    path = write_csv("f.csv", [["id", "text", "rating", "date"],
+                               ["1", "Too heavy", "1", "2024-01-01"], ["2", "너무 무거워요", "2", "2024-02-01"],
+                               ["3", "Love it", "5", "2024-03-01"]])
+    ws.ingest(path, created="date", source="a")
+    assert ws.feedback(language="ko")["external_id"].tolist() == ["2"]
+    assert ws.feedback(since="2024-01-15")["external_id"].tolist() == ["2", "3"]
+    assert ws.feedback(rating=(1, 2))["external_id"].tolist() == ["1", "2"]
+    assert ws.feedback(source="b").empty
+    with pytest.raises(ConfigError, match="unknown feedback column"):
+        ws.feedback(columns=["nope"])
+
+
+def test_unknown_format_and_old_excel_have_clear_errors(ws, tmp_path):
+    (tmp_path / "x.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(SourceError, match=r"old Excel .xls files are not supported; save it as .xlsx or .csv"):
+        ws.ingest(tmp_path / "x.xls")
+    (tmp_path / "x.dat").write_text("a")
+    with pytest.raises(SourceError, match="cannot tell the format from the extension"):
+        ws.ingest(tmp_path / "x.dat")
+    with pytest.raises(ConfigError, match="unknown source 'cvs'; available: csv, json, jsonl, text, tsv, xlsx"):
+        ws.ingest(tmp_path / "x.dat", format="cvs")
+
+
+def test_search_finds_korean_by_prefix_and_english(ws, write_csv):
+    path = write_csv("s.csv", [["text"], ["배송이 너무 늦어요"], ["Delivery was late again"], ["Love the colour"]])
+    ws.ingest(path)
+    assert ws.search("배송")["text"].tolist() == ["배송이 너무 늦어요"]
+    assert ws.search("late delivery")["text"].tolist() == ["Delivery was late again"]

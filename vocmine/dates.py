@@ -1,0 +1,104 @@
+"""Parsing the timestamps that real exports contain into ISO-8601 UTC text."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_UTC = dt.timezone.utc
+_MONTHS = {m: i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_KO_RE = re.compile(
+    r"^\s*(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일"
+    r"(?:\s*(오전|오후)?\s*(\d{1,2})\s*(?:시|:)\s*(?:(\d{1,2})\s*분?)?)?"
+)
+_DOTTED_RE = re.compile(r"^\s*(\d{4})[./](\d{1,2})[./](\d{1,2})\.?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_SLASH_RE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*$")
+_TEXT_MONTH_RE = re.compile(
+    r"^\s*(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Za-z]{3,9})\.?,?\s+(?P<y1>\d{4})|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))"
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?\s*(?:UTC|GMT|Z)?\s*$"
+)
+
+
+def iso(value: dt.datetime) -> str:
+    """Return ``value`` as ISO-8601 UTC text with a Z suffix (naive times are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_iso() -> str:
+    """Return the current time as ISO-8601 UTC text."""
+    return iso(dt.datetime.now(_UTC))
+
+
+def _hour(h: int, ampm: str | None) -> int:
+    if not ampm:
+        return h
+    ampm = ampm.lower()
+    if ampm in ("pm", "오후") and h < 12:
+        return h + 12
+    if ampm in ("am", "오전") and h == 12:
+        return 0
+    return h
+
+
+def parse_datetime(value) -> str | None:
+    """Return ISO-8601 UTC text for a date/time value, None for an empty one.
+
+    Accepts datetime/date objects, epoch seconds or milliseconds, ISO-8601 (with or without
+    zone), "2024.05.01", "2024년 5월 1일 오후 3시", "05/01/2024" (month first unless the first
+    number is over 12), "1 May 2024" and "May 1, 2024". Raises ValueError otherwise.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return iso(dt.datetime(value.year, value.month, value.day))
+    if isinstance(value, bool):
+        raise ValueError(f"not a date: {value!r}")
+    if isinstance(value, (int, float)):
+        return _epoch(float(value))
+    s = str(value).strip()
+    if not s:
+        return None
+    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", s):
+        return _epoch(float(s))
+    try:
+        d = dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+        return iso(d)
+    except ValueError:
+        pass
+    m = _DOTTED_RE.match(s)
+    if m:
+        y, mo, d, H, M, S = m.groups()
+        return iso(dt.datetime(int(y), int(mo), int(d), int(H or 0), int(M or 0), int(S or 0)))
+    m = _KO_RE.match(s)
+    if m:
+        y, mo, d, ampm, H, M = m.groups()
+        return iso(dt.datetime(int(y), int(mo), int(d), _hour(int(H or 0), ampm), int(M or 0)))
+    m = _SLASH_RE.match(s)
+    if m:
+        a, b, y, H, M, S, ampm = m.groups()
+        a, b, yi = int(a), int(b), int(y)
+        if yi < 100:
+            yi += 2000
+        month, day = (b, a) if a > 12 else (a, b)
+        return iso(dt.datetime(yi, month, day, _hour(int(H or 0), ampm), int(M or 0), int(S or 0)))
+    m = _TEXT_MONTH_RE.match(s)
+    if m:
+        mon = (m.group("m1") or m.group("m2"))[:3].lower()
+        if mon in _MONTHS:
+            day = int(m.group("d1") or m.group("d2"))
+            year = int(m.group("y1") or m.group("y2"))
+            H = _hour(int(m.group("H") or 0), m.group("ampm"))
+            return iso(dt.datetime(year, _MONTHS[mon], day, H, int(m.group("M") or 0), int(m.group("S") or 0)))
+    raise ValueError(f"unrecognised date {s[:40]!r}")
+
+
+def _epoch(x: float) -> str:
+    if x > 1e11:  # milliseconds
+        x /= 1000.0
+    if not 0 < x < 4e9:
+        raise ValueError(f"epoch time out of range: {x!r}")
+    return iso(dt.datetime.fromtimestamp(x, _UTC))

@@ -1,0 +1,81 @@
+"""The demo: realistic sample exports for a fictional company, ingested into a workspace.
+
+``build(DIR)`` writes what a product team would really have (a review export as CSV, an NPS
+survey as .xlsx, tickets as JSON) under ``DIR/data`` and loads them through the normal ingest
+path into ``DIR/vocmine.db``. Later stages carry the demo on to ``DIR/reports`` and ``DIR/site``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from .demo_data import generate
+
+log = logging.getLogger(__name__)
+
+REVIEW_COLUMNS = ["review_id", "product_id", "rating", "title", "text", "author", "email", "marketing_ok", "created"]
+SURVEY_COLUMNS = ["response_id", "submitted_at", "How likely are you to recommend Nimbus Gear to a friend? (0-10)",
+                  "What is the main reason for your score?", "email", "contact_consent"]
+
+
+def write_exports(directory: str | Path, seed: int = 7) -> dict[str, Path]:
+    """Write the demo's source files into ``directory`` and return their paths by role."""
+    import openpyxl
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    data = generate(seed=seed)
+    reviews = out / "webstore_reviews.csv"
+    # Excel's "CSV UTF-8": a BOM, comma-separated, quoted where needed.
+    with open(reviews, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(REVIEW_COLUMNS)
+        for r in data.reviews:
+            w.writerow([r.get(c, "") for c in REVIEW_COLUMNS])
+    survey = out / "nps_survey.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Responses"
+    ws.append(SURVEY_COLUMNS)
+    for s in data.survey:
+        ws.append([s["response_id"], s["submitted_at"], s["nps"], s["comment"], s.get("email", ""),
+                   "yes" if s.get("contact_consent") else "no"])
+    wb.save(survey)
+    tickets = out / "tickets.json"
+    tickets.write_text(json.dumps([{k: v for k, v in t.items() if not k.startswith("_")} for t in data.tickets],
+                                  ensure_ascii=False, indent=2), encoding="utf-8")
+    products = out / "products.json"
+    products.write_text(json.dumps(data.products, ensure_ascii=False, indent=2), encoding="utf-8")
+    return {"reviews": reviews, "survey": survey, "tickets": tickets, "products": products}
+
+
+def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Build the demo workspace ``directory/vocmine.db`` from freshly written exports; returns a summary.
+
+    Safe to run again: the exports are rewritten identically and re-ingesting adds nothing.
+    """
+    from .workspace import Workspace
+
+    say = progress or (lambda msg: log.info(msg))
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    files = write_exports(root / "data", seed=seed)
+    say(f"wrote sample exports to {root / 'data'}")
+    with Workspace(root / "vocmine.db") as ws:
+        r1 = ws.ingest(files["reviews"], source="webstore", text="text", rating="rating", id="review_id",
+                       created="created", author="author", contact="email", consent="marketing_ok",
+                       product="product_id", title="title")
+        say(f"reviews: {r1.inserted} new, {r1.unchanged} unchanged, {r1.duplicates} near-duplicates, "
+            f"{r1.rejected} rejected")
+        r2 = ws.ingest(files["survey"], source="nps-survey", kind="survey", id="response_id", created="submitted_at",
+                       text="What is the main reason for your score?", contact="email", consent="contact_consent")
+        say(f"survey: {r2.inserted} new, {r2.unchanged} unchanged, {r2.rejected} rejected (blank answers)")
+        tickets = json.loads(files["tickets"].read_text(encoding="utf-8"))
+        new_tickets = ws.add_tickets(tickets, tracker="local")
+        say(f"tickets: {new_tickets} new of {len(tickets)}")
+        stats = ws.stats()
+    return {"workspace": str(root / "vocmine.db"), "feedback": stats["feedback"], "reviews": r1.as_dict(),
+            "survey": r2.as_dict(), "tickets": len(tickets)}

@@ -1,0 +1,98 @@
+"""The workspace schema, as an ordered list of migrations.
+
+A migration runs once per workspace file, inside a transaction, and is recorded in
+``_migrations``. Later features append migrations; existing ones never change, so a file made
+by an older vocmine opens in a newer one without loss.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(name: str):
+    """Register a migration function under ``name`` (names are permanent)."""
+
+    def wrap(fn: Migration) -> Migration:
+        MIGRATIONS.append((name, fn))
+        return fn
+
+    return wrap
+
+
+@migration("0001_core")
+def _core(db: sqlite_utils.Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["runs"].create(
+        {
+            "id": int, "stage": str, "status": str, "started_at": str, "finished_at": str,
+            "params": str, "counts": str, "error": str, "pid": int, "vocmine_version": str,
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["stage", "started_at"])
+    db["feedback"].create(
+        {
+            "id": int,
+            "source": str,
+            "external_id": str,
+            "kind": str,  # review, survey, post, comment, support
+            "author": str,  # keyed pseudonym, never the name
+            "title": str,  # redacted
+            "text": str,  # redacted: what analysis and publishing use
+            "original_text": str,  # as received; internal only
+            "rating": float,
+            "rating_scale": float,
+            "nps": int,
+            "csat": int,
+            "language": str,
+            "created_at": str,
+            "product": str,
+            "url": str,
+            "raw": str,  # the source record as JSON, author and contact removed
+            "content_hash": str,
+            "norm_hash": str,
+            "duplicate_of": int,
+            "ingested_at": str,
+            "updated_at": str,
+            "run_id": int,
+        },
+        pk="id",
+        foreign_keys=[("duplicate_of", "feedback", "id")],
+    )
+    db["feedback"].create_index(["source", "external_id"], unique=True)
+    db["feedback"].create_index(["norm_hash"])
+    db["feedback"].create_index(["created_at"])
+    db["feedback"].enable_fts(
+        ["title", "text"], fts_version="FTS5", create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db["contacts"].create(
+        {"author": str, "source": str, "contact": str, "consent": int, "feedback_id": int, "updated_at": str},
+        pk=("source", "author"),
+    )
+    db["rejects"].create(
+        {
+            "id": str, "source": str, "file": str, "row": int, "field": str, "action": str,
+            "reason": str, "raw": str, "run_id": int, "created_at": str,
+        },
+        pk="id",
+    )
+    db["rejects"].create_index(["source", "file"])
+
+
+@migration("0002_tickets")
+def _tickets(db: sqlite_utils.Database) -> None:
+    db["tickets"].create(
+        {
+            "id": int, "tracker": str, "key": str, "title": str, "body": str, "status": str,
+            "labels": str, "url": str, "release": str, "done_at": str, "created_at": str,
+            "updated_at": str, "public_note_en": str, "public_note_ko": str, "raw": str,
+        },
+        pk="id",
+    )
+    db["tickets"].create_index(["tracker", "key"], unique=True)

@@ -1,0 +1,1 @@
+"""Understanding stage: segments, sentiment, complaints and recurring phrases (en + ko)."""

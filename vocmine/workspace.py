@@ -1,0 +1,396 @@
+"""The workspace: one SQLite file that every stage reads from and writes to."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from . import __version__
+from .dates import now_iso, parse_datetime
+from .errors import ConfigError, WorkspaceError
+from .ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
+from .schema import MIGRATIONS
+from .sources.base import ColumnMap, FileSource, Source, file_source_for
+
+if TYPE_CHECKING:  # pandas is imported lazily: it is slow to import and only results need it
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+def open(path: str | os.PathLike = "vocmine.db", create: bool = True) -> "Workspace":  # noqa: A001 - public API name
+    """Return the Workspace stored in ``path``, creating and migrating the file as needed."""
+    return Workspace(path, create=create)
+
+
+class Workspace:
+    """One SQLite file holding feedback, analysis, tickets and runs (see docs/storage.md)."""
+
+    def __init__(self, path: str | os.PathLike = "vocmine.db", create: bool = True):
+        self.path = Path(path)
+        if not self.path.exists() and not create:
+            raise WorkspaceError(f"{self.path}: no such workspace; create it with 'vocmine init {self.path}'")
+        if self.path.exists() and self.path.is_dir():
+            raise WorkspaceError(f"{self.path}: is a directory; give a file name such as {self.path / 'vocmine.db'}")
+        if self.path.parent and not self.path.parent.exists():
+            raise WorkspaceError(f"{self.path}: folder {self.path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30)
+            conn.execute("pragma journal_mode = wal")
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"{self.path}: not a vocmine workspace (not an SQLite file: {exc})") from exc
+        conn.execute("pragma synchronous = normal")
+        conn.execute("pragma foreign_keys = on")
+        self.db = sqlite_utils.Database(conn)
+        self._migrate()
+        self._mark_interrupted_runs()
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<vocmine.Workspace {str(self.path)!r}>"
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.conn.close()
+
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        try:
+            conn.execute("create table if not exists _migrations (name text primary key, applied_at text)")
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"{self.path}: not a vocmine workspace ({exc})") from exc
+        done = {r[0] for r in conn.execute("select name from _migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if done - known:
+            raise WorkspaceError(
+                f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); upgrade vocmine"
+            )
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            log.info("migrating %s: %s", self.path, name)
+            with conn:
+                fn(self.db)
+                conn.execute("insert into _migrations values (?, ?)", (name, now_iso()))
+        if self.setting("pseudonym_key") is None:
+            self.set_setting("pseudonym_key", secrets.token_hex(32))
+            self.set_setting("created_at", now_iso())
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        """Return a workspace setting (a key/value stored in the file)."""
+        row = self.db.conn.execute("select value from settings where key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a workspace setting."""
+        with self.db.conn:
+            self.db.conn.execute("insert or replace into settings (key, value) values (?, ?)", (key, value))
+
+    @property
+    def _key(self) -> bytes:
+        # VOCMINE_PSEUDONYM_KEY lets several workspaces share pseudonyms for the same customers.
+        env = os.environ.get("VOCMINE_PSEUDONYM_KEY")
+        return (env or self.setting("pseudonym_key") or "").encode()
+
+    def _mark_interrupted_runs(self) -> None:
+        # A run still "running" whose process is gone was killed; say so instead of pretending.
+        rows = self.db.conn.execute("select id, pid from runs where status = 'running'").fetchall()
+        for run_id, pid in rows:
+            if pid and _alive(pid):
+                continue
+            with self.db.conn:
+                self.db.conn.execute("update runs set status = 'interrupted' where id = ?", (run_id,))
+
+    @contextlib.contextmanager
+    def run(self, stage: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Record a stage run: yields a dict of counts that is saved with the run when it ends."""
+        counts: dict[str, Any] = {}
+        with self.db.conn:
+            cur = self.db.conn.execute(
+                "insert into runs (stage, status, started_at, params, pid, vocmine_version) values (?,?,?,?,?,?)",
+                (stage, "running", now_iso(), json.dumps(params or {}, ensure_ascii=False, default=str),
+                 os.getpid(), __version__),
+            )
+        run_id = cur.lastrowid
+        counts["_run_id"] = run_id
+        try:
+            yield counts
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self._finish(run_id, status, counts, f"{type(exc).__name__}: {exc}")
+            raise
+        self._finish(run_id, "ok", counts, None)
+
+    def _finish(self, run_id: int, status: str, counts: dict[str, Any], error: str | None) -> None:
+        public = {k: v for k, v in counts.items() if not k.startswith("_")}
+        with self.db.conn:
+            self.db.conn.execute(
+                "update runs set status = ?, finished_at = ?, counts = ?, error = ? where id = ?",
+                (status, now_iso(), json.dumps(public, ensure_ascii=False, default=str), error, run_id),
+            )
+
+    # -- ingestion --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+        *,
+        source: str | Source | None = None,
+        columns: ColumnMap | dict[str, str] | None = None,
+        text: str | None = None, rating: str | None = None, id: str | None = None,  # noqa: A002
+        created: str | None = None, author: str | None = None, contact: str | None = None,
+        encoding: str | None = None, format: str | None = None,  # noqa: A002
+        kind: str = "review", max_chars: int = MAX_CHARS, rating_scale: float | None = None,
+        progress: Progress | None = None, **options: Any,
+    ) -> IngestResult:
+        """Store feedback from files (CSV, TSV, JSON, JSONL, XLSX, text) or from a Source object.
+
+        Returns an IngestResult with counts (inserted, updated, unchanged, duplicates, rejected)
+        and one message per rejected row or dropped field. Re-running adds nothing; bad rows go to
+        the ``rejects`` table and never stop the rest of the file.
+        """
+        if columns is None:
+            columns = ColumnMap()
+        elif isinstance(columns, dict):
+            try:
+                columns = ColumnMap(**columns)
+            except TypeError as exc:
+                raise ConfigError(f"unknown column field: {exc}") from exc
+        for name, value in (("text", text), ("rating", rating), ("id", id), ("created", created),
+                            ("author", author), ("contact", contact)):
+            if value:
+                setattr(columns, name, value)
+        for name in list(options):
+            if name in ColumnMap.__dataclass_fields__ and options[name]:
+                setattr(columns, name, options.pop(name))
+
+        if isinstance(source, Source) and not isinstance(source, str):
+            sources: list[Any] = [source]
+        else:
+            if paths is None:
+                raise ConfigError("nothing to ingest: give file paths or a Source")
+            if isinstance(paths, (str, os.PathLike)):
+                paths = [paths]
+            sources = [file_source_for(p, format, columns=ColumnMap(**vars(columns)), name=source,
+                                       encoding=encoding, kind=kind, **options) for p in paths]
+        total = sum(getattr(s, "size", 0) for s in sources)
+        result = IngestResult(source=", ".join(dict.fromkeys(s.name for s in sources)))
+        params = {"sources": [repr(s) for s in sources], "columns": {k: v for k, v in vars(columns).items() if v}}
+        with self.run("ingest", params) as counts:
+            done_before = 0
+            for src in sources:
+                part = IngestResult(source=src.name, files=[str(getattr(src, "path", src.name))])
+                prep = Preparer(src.name, self._key, max_chars=max_chars, rating_scale=rating_scale)
+
+                def tick(src=src, base=done_before) -> None:
+                    if progress:
+                        progress(base + getattr(src, "position", 0), total)
+
+                run_ingest(self.db, src.fetch(), prep, counts["_run_id"], now_iso(), part, on_batch=tick,
+                           batch_size=BATCH)
+                done_before += getattr(src, "size", 0)
+                result += part
+                counts.update(result.as_dict())
+            if progress:
+                progress(total, total)
+        log.info("ingest: %s", result.as_dict())
+        return result
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def feedback(
+        self,
+        source: str | Sequence[str] | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        language: str | None = None,
+        rating: float | Sequence[float] | None = None,
+        include_duplicates: bool = True,
+        limit: int | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> "pd.DataFrame":
+        """Return feedback rows as a pandas DataFrame, filtered by source, time, language and rating.
+
+        ``rating`` is one value or a (low, high) pair; ``since``/``until`` bound ``created_at``.
+        The internal ``original_text`` and ``raw`` columns are left out unless named in ``columns``.
+        """
+        import pandas as pd
+
+        where, args = self._filters(source, since, until, language, rating, include_duplicates)
+        default = ["id", "source", "external_id", "kind", "author", "title", "text", "rating", "rating_scale",
+                   "nps", "csat", "language", "created_at", "product", "url", "duplicate_of", "ingested_at"]
+        cols = list(columns) if columns else default
+        known = set(self.db["feedback"].columns_dict)
+        bad = [c for c in cols if c not in known]
+        if bad:
+            raise ConfigError(f"unknown feedback column(s) {', '.join(bad)}; available: {', '.join(sorted(known))}")
+        sql = f"select {', '.join(cols)} from feedback{where} order by id"
+        if limit:
+            sql += f" limit {int(limit)}"
+        df = pd.read_sql_query(sql, self.db.conn, params=args)
+        if "created_at" in df:
+            df["created_at"] = pd.to_datetime(df["created_at"], utc=True, errors="coerce")
+        return df
+
+    def _filters(self, source, since, until, language, rating, include_duplicates=True) -> tuple[str, list]:
+        clauses, args = [], []
+        if source:
+            names = [source] if isinstance(source, str) else list(source)
+            clauses.append(f"source in ({','.join('?' * len(names))})")
+            args += names
+        for op, value in ((">=", since), ("<", until)):
+            if value:
+                try:
+                    iso = parse_datetime(value)
+                except ValueError as exc:
+                    raise ConfigError(f"bad date {value!r}: {exc}") from exc
+                clauses.append(f"created_at {op} ?")
+                args.append(iso)
+        if language:
+            clauses.append("language = ?")
+            args.append(language)
+        if rating is not None:
+            if isinstance(rating, (int, float)):
+                clauses.append("rating = ?")
+                args.append(float(rating))
+            else:
+                lo, hi = rating
+                clauses.append("rating between ? and ?")
+                args += [float(lo), float(hi)]
+        if not include_duplicates:
+            clauses.append("duplicate_of is null")
+        return (" where " + " and ".join(clauses) if clauses else ""), args
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
+        c = self.db.conn
+
+        def pairs(sql: str) -> dict[str, int]:
+            return {str(k) if k is not None else "unknown": v for k, v in c.execute(sql)}
+
+        return {
+            "feedback": c.execute("select count(*) from feedback").fetchone()[0],
+            "duplicates": c.execute("select count(*) from feedback where duplicate_of is not null").fetchone()[0],
+            "rejects": c.execute("select count(*) from rejects where action = 'skipped'").fetchone()[0],
+            "by_source": pairs("select source, count(*) from feedback group by source order by source"),
+            "by_language": pairs("select language, count(*) from feedback group by language order by count(*) desc"),
+            "by_kind": pairs("select kind, count(*) from feedback group by kind order by kind"),
+            "by_week": pairs(
+                "select case when created_at is null then null else "
+                "strftime('%Y', created_at, '-3 days', 'weekday 4') || '-W' || "
+                "printf('%02d', (strftime('%j', created_at, '-3 days', 'weekday 4') - 1) / 7 + 1) end as week, "
+                "count(*) from feedback group by week order by week"
+            ),
+            "by_rating": pairs(
+                "select case when rating is null then null else printf('%g', rating) end as r, count(*) "
+                "from feedback group by r order by r"
+            ),
+            "nps": self._nps(),
+            "csat": self._csat(),
+        }
+
+    def _nps(self) -> dict[str, Any] | None:
+        row = self.db.conn.execute(
+            "select count(*), sum(nps >= 9), sum(nps <= 6) from feedback where nps is not null").fetchone()
+        n, promoters, detractors = row
+        if not n:
+            return None
+        return {"responses": n, "promoters": promoters, "detractors": detractors,
+                "score": round(100.0 * (promoters - detractors) / n, 1)}
+
+    def _csat(self) -> dict[str, Any] | None:
+        n, satisfied = self.db.conn.execute(
+            "select count(*), sum(csat >= 4) from feedback where csat is not null").fetchone()
+        if not n:
+            return None
+        return {"responses": n, "satisfied": satisfied, "score": round(100.0 * satisfied / n, 1)}
+
+    def search(self, query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
+        """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
+        so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``."""
+        import pandas as pd
+
+        terms = [t for t in query.replace('"', " ").split() if t]
+        if not terms:
+            raise ConfigError("empty search query")
+        match = " ".join(f'"{t}"*' for t in terms)
+        sql = (
+            "select feedback.id, feedback.source, feedback.created_at, feedback.rating, feedback.language, "
+            "snippet(feedback_fts, 1, '[', ']', '…', 12) as snippet, feedback.text "
+            "from feedback_fts join feedback on feedback.rowid = feedback_fts.rowid "
+            "where feedback_fts match ?" + (" and feedback.source = ?" if source else "") +
+            " order by bm25(feedback_fts) limit ?"
+        )
+        args: list[Any] = [match] + ([source] if source else []) + [int(limit)]
+        try:
+            return pd.read_sql_query(sql, self.db.conn, params=args)
+        except Exception as exc:  # sqlite3.OperationalError is wrapped by pandas
+            raise ConfigError(f"bad search query {query!r}: {exc}") from exc
+
+    def rejects(self, source: str | None = None) -> "pd.DataFrame":
+        """Return the rejects table (rows skipped and fields dropped, with file, row and reason)."""
+        import pandas as pd
+
+        sql = "select source, file, row, field, action, reason, raw, created_at from rejects"
+        args: list[Any] = []
+        if source:
+            sql += " where source = ?"
+            args.append(source)
+        return pd.read_sql_query(sql + " order by file, row", self.db.conn, params=args)
+
+    def runs(self, stage: str | None = None, limit: int = 50) -> "pd.DataFrame":
+        """Return the most recent stage runs, newest first."""
+        import pandas as pd
+
+        sql = "select * from runs" + (" where stage = ?" if stage else "") + " order by id desc limit ?"
+        return pd.read_sql_query(sql, self.db.conn, params=([stage] if stage else []) + [limit])
+
+    def add_tickets(self, tickets: Iterable[dict[str, Any]], tracker: str = "local") -> int:
+        """Store or update tickets by (tracker, key); returns how many were new."""
+        now = now_iso()
+        new = 0
+        with self.db.conn:
+            for t in tickets:
+                row = {
+                    "tracker": tracker, "key": str(t["key"]), "title": t.get("title"), "body": t.get("body"),
+                    "status": t.get("status"), "labels": json.dumps(t.get("labels") or [], ensure_ascii=False),
+                    "url": t.get("url"), "release": t.get("release"), "done_at": t.get("done_at"),
+                    "created_at": t.get("created_at"), "updated_at": now,
+                    "public_note_en": t.get("public_note_en"), "public_note_ko": t.get("public_note_ko"),
+                    "raw": json.dumps({k: v for k, v in t.items() if not k.startswith("_")}, ensure_ascii=False, default=str),
+                }
+                existing = self.db.conn.execute(
+                    "select id from tickets where tracker = ? and key = ?", (tracker, row["key"])).fetchone()
+                if existing:
+                    sets = ", ".join(f"{k} = ?" for k in row)
+                    self.db.conn.execute(f"update tickets set {sets} where id = ?", [*row.values(), existing[0]])
+                else:
+                    self.db["tickets"].insert(row)
+                    new += 1
+        return new
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
