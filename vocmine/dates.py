@@ -47,7 +47,8 @@ def parse_datetime(value) -> str | None:
 
     Accepts datetime/date objects, epoch seconds or milliseconds, ISO-8601 (with or without
     zone), "2024.05.01", "2024년 5월 1일 오후 3시", "05/01/2024" (month first unless the first
-    number is over 12), "1 May 2024" and "May 1, 2024". Raises ValueError otherwise.
+    number is over 12), "06.11.2012" (day first), "12.11.06" (Korean year first), "1 May 2024" and
+    "May 1, 2024". Raises ValueError otherwise.
     """
     if value is None:
         return None
@@ -81,9 +82,16 @@ def parse_datetime(value) -> str | None:
     if m:
         a, b, y, H, M, S, ampm = m.groups()
         a, b, yi = int(a), int(b), int(y)
+        if len(y) == 2 and "." in s:
+            # Korean exports write 12.11.06 for 2012-11-06 (year first, two digits each).
+            a, b, yi = b, yi, a
+            month, day = a, b
+        elif "." in s:
+            month, day = b, a  # 06.11.2012: day first, as in European exports
+        else:
+            month, day = (b, a) if a > 12 else (a, b)
         if yi < 100:
             yi += 2000
-        month, day = (b, a) if a > 12 else (a, b)
         return iso(dt.datetime(yi, month, day, _hour(int(H or 0), ampm), int(M or 0), int(S or 0)))
     m = _TEXT_MONTH_RE.match(s)
     if m:

@@ -147,7 +147,8 @@ def redact(text: str, names: tuple[str, ...] = ()) -> str:
             out = rx.sub(_ko_name, out)
     for name in names:
         name = (name or "").strip()
-        if len(name) >= 2 and not name.isdigit():
+        # Substring test first: compiling a pattern per author would dominate large ingests.
+        if len(name) >= 2 and not name.isdigit() and name.casefold() in out.casefold():
             out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", NAME, out, flags=re.IGNORECASE)
     return out
 
