@@ -37,3 +37,13 @@ def write_csv(tmp_path):
 
 def count(ws, table="feedback", where="1=1", args=()):
     return ws.db.conn.execute(f"select count(*) from {table} where {where}", args).fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """The demo built once per test session (exports, ingest, analyze); tests must not change it."""
+    from vocmine.demo import build
+
+    root = tmp_path_factory.mktemp("demo")
+    build(root)
+    return root

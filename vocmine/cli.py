@@ -26,7 +26,19 @@ log = logging.getLogger("vocmine")
 
 
 class VocmineGroup(click.Group):
-    """A click group that turns VocmineError into a one-line message and exit code 1."""
+    """A click group that turns VocmineError into a one-line message and exit code 1.
+
+    ``vocmine ingest NAME ...`` where NAME is a registered online source (e.g. ``reddit``)
+    dispatches to that source's own command, so each source has its own options.
+    """
+
+    ingest_sources: dict[str, click.Command] = {}
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name == "ingest" and rest and rest[0] in self.ingest_sources and not Path(rest[0]).exists():
+            return f"ingest {rest[0]}", self.ingest_sources[rest[0]], rest[1:]
+        return name, cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -206,6 +218,71 @@ def rejects(ctx: click.Context, source: str | None, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--sentiment", help="Sentiment model: 'lexicon' (default) or a local transformers model directory.")
+@click.option("--english-model", help="An installed spaCy pipeline or directory (default: blank English + lemmas).")
+@click.option("--reanalyze", is_flag=True, help="Analyse everything again, not only new or changed feedback.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None, reanalyze: bool,
+            as_json: bool) -> None:
+    """Split new feedback into segments, judge sentiment and complaints, mine recurring phrases.
+
+    Incremental: only feedback not analysed yet (or changed since) is read; a re-run with
+    nothing new does nothing.
+    """
+    ws = _workspace(ctx, create=False)
+    quiet = ctx.obj["quiet"] or as_json
+    with click.progressbar(length=1, label="analysing", file=sys.stderr, hidden=quiet) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = ws.analyze(sentiment=sentiment, english_model=english_model, reanalyze=reanalyze,
+                            progress=progress)
+    if as_json:
+        _echo_json(result.as_dict())
+    elif not ctx.obj["quiet"]:
+        if result.feedback == 0:
+            click.echo("nothing new to analyse")
+        else:
+            click.echo(f"analysed {result.feedback} feedback rows: {result.segments} segments, "
+                       f"{result.complaints} complaints, {result.mentions} phrase mentions "
+                       f"({result.phrases} distinct phrases)")
+
+
+@cli.command()
+@click.option("--since", help="Only feedback created on or after this date.")
+@click.option("--until", help="Only feedback created before this date.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
+@click.option("--source", help="Only this source.")
+@click.option("--min-customers", default=2, show_default=True, help="Hide phrases fewer customers used.")
+@click.option("--limit", default=30, show_default=True, help="Most phrases to show.")
+@click.option("--examples", default=1, show_default=True, help="Quotes to show per phrase (text output).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def phrases(ctx: click.Context, since: str | None, until: str | None, lang: str | None, source: str | None,
+            min_customers: int, limit: int, examples: int, as_json: bool) -> None:
+    """Recurring complaint phrases in customers' words, ranked by distinct customers."""
+    df = _workspace(ctx, create=False).phrases(since=since, until=until, lang=lang, source=source,
+                                               min_customers=min_customers, limit=limit)
+    if as_json:
+        _echo_json(df.to_dict(orient="records"))
+        return
+    if df.empty:
+        click.echo("no phrases (run 'vocmine analyze' first, or lower --min-customers)")
+        return
+    for r in df.itertuples():
+        trend = "rising" if r.trend >= 1.5 else "falling" if r.trend <= 0.67 else "steady"
+        click.echo(f"{r.phrase}  [{r.language}] {r.customers} customers, {r.mentions} mentions, "
+                   f"{r.share_of_complaints:.1%} of complaints, {trend}")
+        others = [v for v in r.variants if v != r.phrase][:4]
+        if others:
+            click.echo("    also: " + "; ".join(others))
+        for q in list(r.examples)[:examples]:
+            click.echo(f'    "{q}"')
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--seed", default=7, show_default=True, help="Random seed of the generated sample.")
 @click.pass_context
@@ -216,6 +293,23 @@ def demo(ctx: click.Context, directory: str, seed: int) -> None:
     summary = build(directory, seed=seed, progress=None if ctx.obj["quiet"] else click.echo)
     if not ctx.obj["quiet"]:
         click.echo(f"demo workspace: {summary['workspace']} ({summary['feedback']} feedback rows)")
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (collectors, ...)."""
+    import importlib
+
+    for module in ("vocmine.cli_collect",):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(cli)
+
+
+_register_extensions()
 
 
 def main() -> None:

@@ -76,6 +76,9 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
         tickets = json.loads(files["tickets"].read_text(encoding="utf-8"))
         new_tickets = ws.add_tickets(tickets, tracker="local")
         say(f"tickets: {new_tickets} new of {len(tickets)}")
+        analysed = ws.analyze()
+        say(f"analysed {analysed.feedback} feedback rows: {analysed.segments} segments, "
+            f"{analysed.complaints} complaints, {analysed.phrases} phrases")
         stats = ws.stats()
     return {"workspace": str(root / "vocmine.db"), "feedback": stats["feedback"], "reviews": r1.as_dict(),
-            "survey": r2.as_dict(), "tickets": len(tickets)}
+            "survey": r2.as_dict(), "tickets": len(tickets), "analyze": analysed.as_dict()}

@@ -655,10 +655,17 @@ def _phone(rng: random.Random, lang: str) -> str:
 _CARDS = ["4111 1111 1111 1111", "5555-5555-5555-4444"]  # test numbers that pass Luhn
 
 
-def _pii_sentence(rng: random.Random, lang: str, kind: str, people: _People, card: str = "") -> str:
-    """Return a sentence that plants one kind of personal data ("email", "phone", "name", "card")."""
+def _pii_sentence(rng: random.Random, lang: str, kind: str, people: _People, card: str = "") -> tuple[str, str]:
+    """Return a sentence that plants one kind of personal data ("email", "phone", "name", "card"), and the datum."""
     name_en = people.en()
     name_ko = people.ko()
+    phone = _phone(rng, lang)
+    value = {"email": name_en[2] if lang == "en" else name_ko[2], "phone": phone,
+             "name": name_en[1] if lang == "en" else name_ko[1]}.get(kind, card)
+    return _pii_template(rng, lang, kind, name_en, name_ko, phone, card), value
+
+
+def _pii_template(rng: random.Random, lang: str, kind: str, name_en, name_ko, phone: str, card: str) -> str:
     if lang == "en":
         if kind == "email":
             return rng.choice(["Contact me at {x} if you want details.", "contact me at {x}",
@@ -666,7 +673,7 @@ def _pii_sentence(rng: random.Random, lang: str, kind: str, people: _People, car
                               ).format(x=name_en[2])
         if kind == "phone":
             return rng.choice(["You can reach me at {x}.", "call me on {x} if you need the order number",
-                               "Please call {x}, nobody answered my emails."]).format(x=_phone(rng, lang))
+                               "Please call {x}, nobody answered my emails."]).format(x=phone)
         if kind == "name":
             return rng.choice(["My name is {x}, order #NG-{n}.", "This is {x} btw, order NG-{n}.",
                                "Thanks, {x}"]).format(x=name_en[1], n=rng.randrange(10000, 99999))
@@ -675,7 +682,7 @@ def _pii_sentence(rng: random.Random, lang: str, kind: str, people: _People, car
     if kind == "email":
         return rng.choice(["답변은 {x} 로 부탁드려요.", "이메일 {x} 로 연락 주세요", "{x} 여기로 연락주세요"]).format(x=name_ko[2])
     if kind == "phone":
-        return rng.choice(["연락 주세요 {x}", "제 번호는 {x}입니다.", "{x} 로 전화 부탁드립니다"]).format(x=_phone(rng, lang))
+        return rng.choice(["연락 주세요 {x}", "제 번호는 {x}입니다.", "{x} 로 전화 부탁드립니다"]).format(x=phone)
     if kind == "name":
         return rng.choice(["저는 {x}입니다.", "제 이름은 {x}이고 주문번호는 NG-{n}이에요.", "저는 {x}입니다 교환 부탁드려요"]
                           ).format(x=name_ko[1], n=rng.randrange(10000, 99999))
@@ -957,11 +964,12 @@ def _plant_pii(rng: random.Random, reviews: list[dict], survey: list[dict], peop
     for j, idx in enumerate(picks):
         item, key = items[idx]
         kind = "card" if j < min(2, len(picks)) else kinds[j % len(kinds)]
-        sentence = _pii_sentence(rng, item["lang"], kind, people, card=_CARDS[j % 2])
+        sentence, value = _pii_sentence(rng, item["lang"], kind, people, card=_CARDS[j % 2])
         text = item[key].rstrip()
         sep = ". " if item["lang"] == "en" and text[-1:].isalnum() else " "
         item[key] = text + sep + sentence
         item["_pii"].append(kind)
+        item.setdefault("_pii_values", []).append(value)
 
 
 def weight_complaints_by_week(data: DemoData) -> list[int]:

@@ -46,7 +46,7 @@ _PHONE_RES = [
 _EN_NAME_RES = [
     re.compile(r"\b((?:my name is|my name's|this is|i am|i'm)\s+)([A-Z][a-z]+(?:\s+[A-Z][a-z]*\.?){0,2})",
                re.IGNORECASE),
-    re.compile(r"((?:^|\n|[.!?]\s+)(?:thanks|thank you|(?:best |kind |warm )?regards|best|cheers|sincerely)[,!]?\s+-?\s*)"
+    re.compile(r"((?:^|\n|[^\w\s]\s*)(?:thanks|thank you|(?:best |kind |warm )?regards|best|cheers|sincerely)[,!]?\s+-?\s*)"
                r"([A-Z][a-z]+(?:\s+[A-Z][a-z]*\.?)?)\s*$", re.IGNORECASE),
 ]
 _NOT_NAMES = {

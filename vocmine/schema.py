@@ -96,3 +96,48 @@ def _tickets(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["tickets"].create_index(["tracker", "key"], unique=True)
+
+
+@migration("0003_analysis")
+def _analysis(db: sqlite_utils.Database) -> None:
+    db["segments"].create(
+        {
+            "id": int, "feedback_id": int, "idx": int, "text": str, "start": int, "end": int,
+            "language": str, "sentiment": float, "label": str, "complaint": int, "joined_by": str,
+        },
+        pk="id",
+        foreign_keys=[("feedback_id", "feedback", "id")],
+    )
+    db["segments"].create_index(["feedback_id", "idx"], unique=True)
+    db["segments"].create_index(["complaint"])
+    db["phrases"].create(
+        {"id": int, "phrase": str, "language": str, "kind": str, "group_id": int, "updated_at": str},
+        pk="id",
+    )
+    db["phrases"].create_index(["language", "phrase"], unique=True)
+    db["phrase_mentions"].create(
+        {
+            "id": int, "phrase_id": int, "segment_id": int, "feedback_id": int, "variant": str,
+            "start": int, "end": int,
+        },
+        pk="id",
+        foreign_keys=[("phrase_id", "phrases", "id"), ("segment_id", "segments", "id"),
+                      ("feedback_id", "feedback", "id")],
+    )
+    db["phrase_mentions"].create_index(["phrase_id"])
+    db["phrase_mentions"].create_index(["feedback_id"])
+    # Which feedback rows are analysed, and against which content: a changed row is analysed again.
+    db["analyzed"].create(
+        {"feedback_id": int, "content_hash": str, "analyzer": str, "run_id": int, "analyzed_at": str},
+        pk="feedback_id",
+        foreign_keys=[("feedback_id", "feedback", "id")],
+    )
+
+
+@migration("0004_source_state")
+def _source_state(db: sqlite_utils.Database) -> None:
+    # Cursors of incremental collectors and tracker syncs (e.g. the newest creation time seen).
+    db["source_state"].create(
+        {"source": str, "key": str, "value": str, "updated_at": str},
+        pk=("source", "key"),
+    )

@@ -20,7 +20,8 @@ from .ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
 from .schema import MIGRATIONS
 from .sources.base import ColumnMap, FileSource, Source, file_source_for
 
-if TYPE_CHECKING:  # pandas is imported lazily: it is slow to import and only results need it
+if TYPE_CHECKING:
+    from .analyze import AnalyzeResult  # pandas is imported lazily: it is slow to import and only results need it
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -360,6 +361,53 @@ class Workspace:
 
         sql = "select * from runs" + (" where stage = ?" if stage else "") + " order by id desc limit ?"
         return pd.read_sql_query(sql, self.db.conn, params=([stage] if stage else []) + [limit])
+
+    # -- understanding ----------------------------------------------------------------------
+
+    def analyze(self, *, sentiment: str | None = None, english_model: str | None = None, reanalyze: bool = False,
+                progress: Progress | None = None) -> "AnalyzeResult":
+        """Segment, judge and mine phrases in feedback not analysed yet; returns an AnalyzeResult.
+
+        Incremental: a re-run with nothing new does nothing; a changed row is analysed again.
+        ``sentiment`` is "lexicon" (default) or a local transformers model directory;
+        ``english_model`` an installed spaCy pipeline or directory.
+        """
+        from .analyze import analyze
+
+        return analyze(self, sentiment=sentiment, english_model=english_model, reanalyze=reanalyze,
+                       progress=progress)
+
+    def segments(self, *, feedback_id: int | None = None, complaint: bool | None = None, lang: str | None = None,
+                 limit: int | None = None) -> "pd.DataFrame":
+        """Return segments (sentences/clauses with sentiment and complaint flag) as a DataFrame."""
+        from .analyze import segments
+
+        return segments(self, feedback_id=feedback_id, complaint=complaint, lang=lang, limit=limit)
+
+    def phrases(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
+                source: str | None = None, min_customers: int = 1, limit: int | None = 50) -> "pd.DataFrame":
+        """Return recurring complaint phrases ranked by distinct customers, as a DataFrame.
+
+        Columns: phrase, language, customers, mentions, variants, examples (redacted quotes),
+        share_of_complaints, trend (recent 4 weeks vs the 4 before; >1 rising), rating_impact.
+        """
+        from .analyze import phrases
+
+        return phrases(self, since=since, until=until, lang=lang, source=source, min_customers=min_customers,
+                       limit=limit)
+
+    def state(self, source: str, key: str, default: str | None = None) -> str | None:
+        """A collector's or tracker's saved cursor (see ``source_state``)."""
+        row = self.db.conn.execute(
+            "select value from source_state where source = ? and key = ?", (source, key)).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, source: str, key: str, value: str) -> None:
+        """Save a collector's or tracker's cursor; written in its own transaction."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "insert into source_state values (?, ?, ?, ?) on conflict(source, key) do update set "
+                "value = excluded.value, updated_at = excluded.updated_at", (source, key, value, now_iso()))
 
     def add_tickets(self, tickets: Iterable[dict[str, Any]], tracker: str = "local") -> int:
         """Store or update tickets by (tracker, key); returns how many were new."""

@@ -148,6 +148,28 @@ def _word_start(ms: list[Morph], k: int) -> int:
     return start
 
 
+def _compound(ms: list[Morph], i: int) -> tuple[str, int]:
+    """Return the noun ending at ``i`` with up to two nouns before it ("고객센터 연결", "재구매 의사")
+    and the index it starts at; "가격 대비" keeps its 대비."""
+    noun = ms[i].form
+    if noun == "대비":
+        if i >= 1 and ms[i - 1].tag in ("NNG", "NNP"):
+            gap = " " if ms[i - 1].end < ms[i].start else ""
+            return ms[i - 1].form + gap + noun, i - 1
+        return noun, i
+    for _ in range(2):
+        if i >= 2 and ms[i - 1].form == "구매" and ms[i - 2].form == "재" and ms[i - 2].tag == "XPN":
+            gap = " " if ms[i - 1].end < ms[i].start else ""
+            noun, i = "재구매" + gap + noun, i - 2
+        elif i >= 1 and ms[i - 1].tag == "NNG" and ms[i - 1].form not in PRODUCT_NOUNS \
+                and ms[i - 1].form not in NOT_COMPOUND:
+            gap = " " if ms[i - 1].end < ms[i].start else ""
+            noun, i = ms[i - 1].form + gap + noun, i - 1
+        else:
+            break
+    return noun, i
+
+
 def find(ms: list[Morph]) -> list[Match]:
     """Return the complaint phrases in a morpheme sequence, one per predicate at most."""
     out: list[Match] = []
@@ -162,10 +184,12 @@ def find(ms: list[Morph]) -> list[Match]:
         p = last + 1
         # "늦게 오다": the adjective is the complaint, the motion verb only carries it
         if adjective and last + 2 < n and ms[last + 1].form == "게":
-            if ms[last + 2].tag in PRED_TAGS and ms[last + 2].form in ("오", "도착하", "가"):
-                last = p = last + 2
+            if ms[last + 2].tag in PRED_TAGS and ms[last + 2].form in ("오", "도착하", "가", "나오"):
+                last += 2
+                p = last + 1
             elif ms[last + 2].form == "도착" and last + 3 < n and ms[last + 3].tag == "XSV":
-                last = p = last + 3
+                last += 3
+                p = last + 1
             elif ms[last + 2].tag in PRED_TAGS or ms[last + 2].tag in ("XR", "NNG"):
                 continue  # "더럽게 없다": an adverb made from an adjective, the next predicate is the head
         # long negation after the stem: "-지 않다" / "-지 못하다"
@@ -216,20 +240,17 @@ def find(ms: list[Morph]) -> list[Match]:
                 and ms[k - 1].tag in NOUN_TAGS:
             noun_i = k - 1
             noun = ms[noun_i].form
-            # two-noun compounds: "배터리 수명", "배송기간"
-            if noun_i >= 1 and ms[noun_i - 1].tag == "NNG" and ms[noun_i - 1].form not in PRODUCT_NOUNS \
-                    and ms[noun_i - 1].form not in NOT_COMPOUND:
-                gap = " " if ms[noun_i - 1].end < ms[noun_i].start else ""
-                noun, noun_i = ms[noun_i - 1].form + gap + noun, noun_i - 1
+            noun, noun_i = _compound(ms, noun_i)
             if noun in PRODUCT_NOUNS:
                 noun = None
             else:
                 span_start = ms[noun_i].start
         elif ref is None and k >= 0 and ms[k].tag == "NNG" and ms[k].end < ms[k + 1].start \
-                and ms[k].form not in PRODUCT_NOUNS and ms[k].form not in REFERENCES \
+                and (ms[k].form not in PRODUCT_NOUNS or ms[k].form == "대비") and ms[k].form not in REFERENCES \
                 and (adjective or lemma in FAILURE or neg):
-            # "배송 늦음": a bare noun right before the predicate
-            noun, span_start = ms[k].form, ms[k].start
+            # "배송 늦음", "재구매 의사 없어요": a bare noun (or compound) right before the predicate
+            noun, noun_i = _compound(ms, k)
+            span_start = ms[noun_i].start
 
         positive = lemma in POSITIVE
         if positive and not neg:
@@ -250,7 +271,8 @@ def find(ms: list[Morph]) -> list[Match]:
             out.append(Match(f"{ref}보다 {pred_text}", "expectation", span_start, end))
         elif noun:
             kind = "failure" if lemma in FAILURE or (neg and not adjective) else ("lack" if neg else "aspect")
-            out.append(Match(f"{subject(noun)} {pred_text}", kind, span_start, end))
+            head = noun if noun.endswith("대비") else subject(noun)  # "가격 대비 별로다"
+            out.append(Match(f"{head} {pred_text}", kind, span_start, end))
         elif excess and not neg:
             out.append(Match(f"너무 {pred_text}", "excess", span_start, end))
         elif lemma in BARE_FAILURE:

@@ -145,6 +145,10 @@ _EN_EXPECT = frozenset(("expected", "expecting", "anticipated", "pictured", "ima
                         "the", "they", "what", "in", "on", "shown", "described", "usual", "normal", "my", "thought",
                         "hoped", "listed", "stated", "other", "previous", "most", "typical"))
 _EN_COMPARATIVE_IRREGULAR = frozenset(("worse", "better", "less", "more"))
+# Comparatives that are praise in a gap ("lighter than expected"); the lexicon has no valence for them.
+_EN_GOOD_COMPARATIVE = frozenset(("lighter", "faster", "quicker", "quieter", "cheaper", "sturdier", "stronger",
+                                  "softer", "warmer", "brighter", "easier", "smoother", "nicer", "comfier", "roomier",
+                                  "cuter", "prettier", "sooner", "earlier", "cozier", "thicker", "better"))
 _EN_SIZE = frozenset(("small", "large", "big", "short", "long", "tight", "narrow", "wide", "true", "tts", "big.",
                       "smaller", "larger", "bigger", "snug", "loose", "huge", "tiny", "baggy"))
 _EN_SOFTENERS = frozenset(("a", "bit", "little", "slightly", "very", "really", "quite", "so", "super", "extremely",
@@ -193,7 +197,7 @@ def score_english(tokens: Sequence[Token]) -> float:
         if nxt == "than" and i + 2 < n and words[i + 2] in _EN_EXPECT and (
                 (w.endswith(("er", "ier")) and len(w) > 4) or w in _EN_COMPARATIVE_IRREGULAR
                 or (i > 0 and words[i - 1] in ("more", "less"))):
-            base = _en_valence(lex, words, lemmas, i)
+            base = 1.0 if w in _EN_GOOD_COMPARATIVE else _en_valence(lex, words, lemmas, i)
             if i > 0 and words[i - 1] in ("more", "less"):
                 base = lex.get(w, 0.0) * (1 if words[i - 1] == "more" else -1)
                 vals[i - 1] = 0.0
