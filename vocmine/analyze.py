@@ -137,8 +137,25 @@ def regroup(ws) -> int:
     return len(rows)
 
 
+def parse_rating_range(value) -> tuple[float, float] | None:
+    """Return (low, high) from 2, "2", "1-2", (1, 2) or None; ConfigError on anything else."""
+    from .errors import ConfigError
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value), float(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return float(value[0]), float(value[1])
+    try:
+        lo, _, hi = str(value).partition("-")
+        return float(lo), float(hi or lo)
+    except ValueError:
+        raise ConfigError(f"bad rating range {value!r}; use a number or LOW-HIGH such as 1-2") from None
+
+
 def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
-            source: str | None = None, min_customers: int = 1, limit: int | None = 50):
+            source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50):
     """Return ranked complaint phrases as a DataFrame: phrase, customers, mentions, variants,
     examples, share_of_complaints, trend, rating_impact (see ``understand.phrases.rank``)."""
     import pandas as pd
@@ -146,19 +163,27 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     from .dates import parse_datetime
     from .understand import phrases as ph
 
+    from .errors import ConfigError
+
     clauses, args = ["f.duplicate_of is null"], []
-    if since:
-        clauses.append("f.created_at >= ?")
-        args.append(parse_datetime(since))
-    if until:
-        clauses.append("f.created_at < ?")
-        args.append(parse_datetime(until))
+    for op, value in ((">=", since), ("<", until)):
+        if value:
+            try:
+                args.append(parse_datetime(value))
+            except ValueError as exc:
+                raise ConfigError(f"bad date {value!r}: {exc}") from exc
+            clauses.append(f"f.created_at {op} ?")
     if lang:
         clauses.append("p.language = ?")
         args.append(lang)
     if source:
         clauses.append("f.source = ?")
         args.append(source)
+    base_where, base_args = " and ".join(clauses).replace("p.language", "f.language"), list(args)
+    rng = parse_rating_range(rating)
+    if rng:
+        clauses.append("f.rating between ? and ?")
+        args += list(rng)
     where = " and ".join(clauses)
     sql = (
         "select coalesce(h.phrase, p.phrase) as phrase, p.language as language, "
@@ -176,9 +201,10 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     total = conn.execute(
         "select count(distinct s.feedback_id) from segments s join feedback f on f.id = s.feedback_id "
         f"where s.complaint = 1 and {fwhere}", args).fetchone()[0]
+    # Rating impact compares with all feedback in the window, not only the filtered ratings.
     overall = conn.execute(
         "select avg(case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end) "
-        f"from feedback f where {fwhere}", args).fetchone()[0]
+        f"from feedback f where {base_where}", base_args).fetchone()[0]
     out = ph.rank(df.drop(columns=["language"]), total_complaints=total or None, overall_rating=overall)
     if len(out):
         lang_of = df.drop_duplicates("phrase").set_index("phrase")["language"]

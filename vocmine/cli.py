@@ -255,15 +255,16 @@ def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None
 @click.option("--until", help="Only feedback created before this date.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
 @click.option("--source", help="Only this source.")
+@click.option("--rating", help="Only feedback with this rating or range, e.g. 1-2.")
 @click.option("--min-customers", default=2, show_default=True, help="Hide phrases fewer customers used.")
 @click.option("--limit", default=30, show_default=True, help="Most phrases to show.")
 @click.option("--examples", default=1, show_default=True, help="Quotes to show per phrase (text output).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def phrases(ctx: click.Context, since: str | None, until: str | None, lang: str | None, source: str | None,
-            min_customers: int, limit: int, examples: int, as_json: bool) -> None:
+            rating: str | None, min_customers: int, limit: int, examples: int, as_json: bool) -> None:
     """Recurring complaint phrases in customers' words, ranked by distinct customers."""
-    df = _workspace(ctx, create=False).phrases(since=since, until=until, lang=lang, source=source,
+    df = _workspace(ctx, create=False).phrases(since=since, until=until, lang=lang, source=source, rating=rating,
                                                min_customers=min_customers, limit=limit)
     if as_json:
         _echo_json(df.to_dict(orient="records"))

@@ -385,16 +385,18 @@ class Workspace:
         return segments(self, feedback_id=feedback_id, complaint=complaint, lang=lang, limit=limit)
 
     def phrases(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
-                source: str | None = None, min_customers: int = 1, limit: int | None = 50) -> "pd.DataFrame":
+                source: str | None = None, rating: Any = None, min_customers: int = 1,
+                limit: int | None = 50) -> "pd.DataFrame":
         """Return recurring complaint phrases ranked by distinct customers, as a DataFrame.
 
         Columns: phrase, language, customers, mentions, variants, examples (redacted quotes),
         share_of_complaints, trend (recent 4 weeks vs the 4 before; >1 rising), rating_impact.
+        ``rating`` keeps feedback with that rating or range: 1, "1-2", (1, 2).
         """
         from .analyze import phrases
 
-        return phrases(self, since=since, until=until, lang=lang, source=source, min_customers=min_customers,
-                       limit=limit)
+        return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
+                       min_customers=min_customers, limit=limit)
 
     def state(self, source: str, key: str, default: str | None = None) -> str | None:
         """A collector's or tracker's saved cursor (see ``source_state``)."""
