@@ -141,3 +141,45 @@ def _source_state(db: sqlite_utils.Database) -> None:
         {"source": str, "key": str, "value": str, "updated_at": str},
         pk=("source", "key"),
     )
+
+
+@migration("0005_topics")
+def _topics(db: sqlite_utils.Database) -> None:
+    # One vector per (segment, embedder): a weekly run embeds only segments it has not seen.
+    db["embeddings"].create(
+        {"segment_id": int, "embedder": str, "dim": int, "vector": bytes},
+        pk=("segment_id", "embedder"),
+        foreign_keys=[("segment_id", "segments", "id")],
+    )
+    db["topics"].create(
+        {
+            "id": int, "language": str, "label": str, "custom_label": str, "keywords": str, "category": str,
+            "parent_id": int, "size": int, "centroid": bytes, "embedder": str, "status": str,
+            "merged_into": int, "created_run": int, "updated_run": int, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+    )
+    db["topics"].create_index(["language", "status"])
+    db["segment_topics"].create(
+        {"segment_id": int, "topic_id": int, "score": float, "method": str, "run_id": int},
+        pk="segment_id",
+        foreign_keys=[("segment_id", "segments", "id"), ("topic_id", "topics", "id")],
+    )
+    db["segment_topics"].create_index(["topic_id"])
+    db["segment_categories"].create(
+        {"segment_id": int, "category": str, "score": float, "method": str, "taxonomy": str},
+        pk="segment_id",
+        foreign_keys=[("segment_id", "segments", "id")],
+    )
+    db["segment_categories"].create_index(["category"])
+    # How ids carried over a full refit, and the user's merges and splits.
+    db["topic_lineage"].create(
+        {"id": int, "old_id": int, "new_id": int, "similarity": float, "reason": str, "run_id": int,
+         "created_at": str},
+        pk="id",
+    )
+    # The user's edits (rename, merge, split), replayed after every run so they survive it.
+    db["topic_edits"].create(
+        {"id": int, "action": str, "topic_id": int, "value": str, "created_at": str},
+        pk="id",
+    )
