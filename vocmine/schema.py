@@ -183,3 +183,41 @@ def _topics(db: sqlite_utils.Database) -> None:
         {"id": int, "action": str, "topic_id": int, "value": str, "created_at": str},
         pk="id",
     )
+
+
+@migration("0006_loop")
+def _loop(db: sqlite_utils.Database) -> None:
+    # Ticket <-> topic/phrase links: suggestions are kept apart from the team's decisions.
+    db["links"].create(
+        {
+            "id": int, "ticket_id": int, "target_type": str, "target_id": int, "score": float, "evidence": str,
+            "status": str, "decided_by": str, "decided_at": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("ticket_id", "tickets", "id")],
+    )
+    db["links"].create_index(["ticket_id", "target_type", "target_id"], unique=True)
+    db["links"].create_index(["status"])
+    # What shipped, in public words: the "we did" of each "you said, we did" entry.
+    db["changes"].create(
+        {
+            "id": int, "ticket_id": int, "slug": str, "release": str, "shipped_at": str, "status": str,
+            "title_en": str, "title_ko": str, "did_en": str, "did_ko": str, "edited": int,
+            "said": str, "evidence": str, "created_at": str, "updated_at": str, "approved_at": str,
+        },
+        pk="id",
+        foreign_keys=[("ticket_id", "tickets", "id")],
+    )
+    db["changes"].create_index(["ticket_id"], unique=True)
+    db["changes"].create_index(["slug"], unique=True)
+    # One row per customer told about a change, so that nobody is told twice.
+    db["notifications"].create(
+        {
+            "id": int, "change_id": int, "contact": str, "author": str, "feedback_id": int, "language": str,
+            "status": str, "subject": str, "body": str, "message_id": str, "error": str, "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id"), ("feedback_id", "feedback", "id")],
+    )
+    db["notifications"].create_index(["change_id", "contact"], unique=True)

@@ -1,0 +1,381 @@
+"""Close the loop: link tickets to what customers said, and turn shipped fixes into entries.
+
+- ``suggest_links`` ranks ticket <-> phrase and ticket <-> topic pairs by evidence: the ticket
+  quoting the customers' phrase (explicit reference), sharing its taxonomy category, sharing
+  words, and (with an embedder) semantic similarity. Suggestions never overwrite a decision; a
+  rejected pair is not suggested again.
+- ``build_entries`` makes one "you said, we did" draft per shipped ticket with accepted links:
+  the phrase and how many customers used it since when, up to three redacted quotes, the public
+  wording of what was done, and the evidence (the linked complaints' share of all feedback in
+  the weeks before vs after the ship date). Approved entries keep their wording; the numbers
+  are refreshed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .dates import now_iso, parse_datetime
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DONE = ("done", "closed", "released", "shipped", "resolved", "completed")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_QUOTED = re.compile(r"[\"“”「」『』']([^\"“”「」『』']{3,80})[\"“”「」『』']")
+_STOP = frozenset("the a an and or of to for in on at is are was were be it its this that with from by our we "
+                  "you your they their as not no more most very too than".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}|[\uac00-\ud7a3]{2,}", (text or "").lower()) if w not in _STOP}
+
+
+def _ticket_phrases(text: str) -> dict[tuple[str, str], str]:
+    """Return {(lang, canonical): wording} for complaint phrases the ticket quotes or states."""
+    from .understand.phrases import extract_text
+
+    found: dict[tuple[str, str], str] = {}
+    chunks = _QUOTED.findall(text or "") + re.split(r"(?<=[.!?])\s+|\n+", text or "")
+    for chunk in chunks:
+        korean = " ".join(re.findall(r"[\uac00-\ud7a3][\uac00-\ud7a3\s]*", chunk)).strip()
+        english = re.sub(r"[\uac00-\ud7a3]+", " ", chunk).strip()
+        for lang, part in (("ko", korean), ("en", english)):
+            if len(part) >= 3:
+                for m in extract_text(part, lang):
+                    found.setdefault((m.lang, m.canonical), m.variant)
+    return found
+
+
+def _phrase_heads(conn) -> dict[int, dict[str, Any]]:
+    """Return phrase groups: head id -> {phrase, language, members, customers}."""
+    rows = conn.execute(
+        "select coalesce(p.group_id, p.id) as head, p.id, p.phrase, p.language, "
+        "count(distinct coalesce(f.author, 'fb' || f.id)) from phrases p "
+        "join phrase_mentions m on m.phrase_id = p.id join feedback f on f.id = m.feedback_id "
+        "where f.duplicate_of is null group by p.id").fetchall()
+    heads: dict[int, dict[str, Any]] = {}
+    names = {pid: (phrase, lang) for _h, pid, phrase, lang, _n in rows}
+    for head, pid, phrase, lang, n in rows:
+        h = heads.setdefault(head, {"phrase": names.get(head, (phrase, lang))[0], "language": lang,
+                                    "members": [], "customers": 0})
+        h["members"].append(phrase)
+        h["customers"] += n
+    return heads
+
+
+def _phrase_categories(conn) -> dict[int, str]:
+    """Return head id -> the taxonomy category most of its mentions' segments are in."""
+    rows = conn.execute(
+        "select coalesce(p.group_id, p.id), sc.category, count(*) from phrase_mentions m "
+        "join phrases p on p.id = m.phrase_id join segment_categories sc on sc.segment_id = m.segment_id "
+        "where sc.category is not null group by 1, 2").fetchall()
+    best: dict[int, tuple[int, str]] = {}
+    for head, cat, n in rows:
+        if n > best.get(head, (0, ""))[0]:
+            best[head] = (n, cat)
+    return {h: c for h, (n, c) in best.items()}
+
+
+def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, min_customers: int = 2,
+                  embedder: Any = None) -> list[dict[str, Any]]:
+    """Score ticket <-> phrase (and topic) pairs and store the suggestions; return them, best first.
+
+    Each suggestion has ticket, target_type, target_id, target (its words), score 0..1 and
+    evidence (a list of reasons). Decided pairs (accepted or rejected) are left as they are.
+    """
+    from . import load_taxonomy
+    from .categorize import Categorizer
+
+    conn = ws.db.conn
+    tax = taxonomy or load_taxonomy()
+    cat = Categorizer(tax).fit()
+    heads = {h: v for h, v in _phrase_heads(conn).items() if v["customers"] >= min_customers}
+    head_cat = _phrase_categories(conn)
+    by_canonical = {(v["language"], m): h for h, v in heads.items() for m in v["members"]}
+    topics = conn.execute(
+        "select id, coalesce(custom_label, label), language, category, keywords from topics where status = 'active'"
+    ).fetchall() if "topics" in ws.db.table_names() else []
+    decided = {(t, tt, tid) for t, tt, tid in conn.execute(
+        "select ticket_id, target_type, target_id from links where status in ('accepted', 'rejected')")}
+    tickets = conn.execute("select id, key, title, body, labels from tickets").fetchall()
+    out: list[dict[str, Any]] = []
+    now = now_iso()
+    for tid, key, title, body, labels in tickets:
+        text = f"{title or ''}\n{body or ''}"
+        label_words = " ".join(json.loads(labels or "[]"))
+        quoted = _ticket_phrases(text)
+        placed = cat.place([f"{title or ''}. {label_words}"], ["en"])[0]
+        ko_text = " ".join(re.findall(r"[\uac00-\ud7a3 ]{2,}", text))
+        placed_ko = cat.place([ko_text], ["ko"])[0] if ko_text.strip() else None
+        categories = {p.category for p in (placed, placed_ko) if p and p.category}
+        twords = _words(text + " " + label_words)
+        cands: dict[tuple[str, int], dict[str, Any]] = {}
+        for (lang, canonical), variant in quoted.items():
+            h = by_canonical.get((lang, canonical))
+            if h is not None:
+                c = cands.setdefault(("phrase", h), {"score": 0.0, "evidence": []})
+                c["score"] = max(c["score"], 0.9)
+                c["evidence"].append(f"the ticket quotes customers: \"{variant}\"")
+        for h, v in heads.items():
+            c = cands.get(("phrase", h), {"score": 0.0, "evidence": []})
+            if head_cat.get(h) in categories:
+                c["score"] = min(1.0, c["score"] + 0.4 if c["score"] else 0.4)
+                c["evidence"].append(f"same category: {head_cat[h]}")
+            overlap = twords & _words(" ".join(v["members"]))
+            if overlap:
+                c["score"] = min(1.0, c["score"] + 0.15 * len(overlap))
+                c["evidence"].append("shared words: " + ", ".join(sorted(overlap)))
+            if c["score"] > 0:
+                cands[("phrase", h)] = c
+        for topic_id, tlabel, tlang, tcat, kw in topics:
+            c = {"score": 0.0, "evidence": []}
+            if tcat and tcat in categories:
+                c["score"] += 0.4
+                c["evidence"].append(f"same category: {tcat}")
+            overlap = twords & _words(f"{tlabel} {' '.join(json.loads(kw or '[]'))}")
+            if overlap:
+                c["score"] = min(1.0, c["score"] + 0.15 * len(overlap))
+                c["evidence"].append("shared words: " + ", ".join(sorted(overlap)))
+            quoted_in_topic = [variant for (lang, canonical), variant in quoted.items()
+                               if lang == tlang and canonical in (tlabel or "")]
+            if quoted_in_topic:
+                c["score"] = max(c["score"], 0.9)
+                c["evidence"].append(f"the ticket quotes the topic's phrase: \"{quoted_in_topic[0]}\"")
+            if c["score"] > 0:
+                cands[("topic", topic_id)] = c
+        for (ttype, target), c in cands.items():
+            if c["score"] < min_score or (tid, ttype, target) in decided:
+                continue
+            words = heads[target]["phrase"] if ttype == "phrase" else next(
+                (t[1] for t in topics if t[0] == target), str(target))
+            row = {"ticket": key, "ticket_id": tid, "target_type": ttype, "target_id": target, "target": words,
+                   "score": round(c["score"], 3), "evidence": c["evidence"]}
+            out.append(row)
+            conn.execute(
+                "insert into links (ticket_id, target_type, target_id, score, evidence, status, created_at, "
+                "updated_at) values (?,?,?,?,?, 'suggested', ?, ?) on conflict(ticket_id, target_type, target_id) "
+                "do update set score = excluded.score, evidence = excluded.evidence, updated_at = excluded.updated_at "
+                "where links.status = 'suggested'",
+                (tid, ttype, target, row["score"], json.dumps(c["evidence"], ensure_ascii=False), now, now))
+    conn.commit()
+    out.sort(key=lambda r: (-r["score"], r["ticket"], r["target"]))
+    return out
+
+
+def _ticket_id(conn, ticket: str | int) -> int:
+    row = conn.execute("select id from tickets where key = ? or id = ? order by tracker = 'local' desc limit 1",
+                       (str(ticket), ticket if isinstance(ticket, int) else -1)).fetchone()
+    if not row:
+        keys = [r[0] for r in conn.execute("select key from tickets order by key limit 20")]
+        raise ConfigError(f"unknown ticket {ticket!r}; known: {', '.join(keys) or 'none (add or sync tickets first)'}")
+    return row[0]
+
+
+def _target(conn, target: str | int, target_type: str | None) -> tuple[str, int]:
+    """Resolve a phrase (its words or id) or a topic id ("topic:12" or 12 with target_type)."""
+    text = str(target)
+    if text.startswith("topic:") or target_type == "topic":
+        tid = int(text.split(":", 1)[-1])
+        if not conn.execute("select 1 from topics where id = ?", (tid,)).fetchone():
+            raise ConfigError(f"unknown topic {tid}; see 'vocmine topics'")
+        return "topic", tid
+    if text.startswith("phrase:"):
+        text = text.split(":", 1)[1]
+    row = conn.execute("select coalesce(group_id, id) from phrases where phrase = ? or id = ?",
+                       (text, int(text) if text.isdigit() else -1)).fetchone()
+    if not row:
+        raise ConfigError(f"unknown phrase {text!r}; see 'vocmine phrases'")
+    return "phrase", row[0]
+
+
+def decide_link(ws, ticket: str | int, target: str | int, status: str, *, target_type: str | None = None,
+                by: str | None = None) -> dict[str, Any]:
+    """Accept or reject a ticket <-> phrase/topic link (suggested or not); returns the link."""
+    if status not in ("accepted", "rejected"):
+        raise ConfigError(f"unknown link status {status!r}; available: accepted, rejected")
+    conn = ws.db.conn
+    tid = _ticket_id(conn, ticket)
+    ttype, target_id = _target(conn, target, target_type)
+    now = now_iso()
+    with conn:
+        conn.execute(
+            "insert into links (ticket_id, target_type, target_id, score, evidence, status, decided_by, decided_at, "
+            "created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?) on conflict(ticket_id, target_type, target_id) do "
+            "update set status = excluded.status, decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
+            "updated_at = excluded.updated_at",
+            (tid, ttype, target_id, 1.0, json.dumps(["set by hand"]), status, by or "cli", now, now, now))
+    return {"ticket_id": tid, "target_type": ttype, "target_id": target_id, "status": status}
+
+
+def links(ws, status: str | None = None):
+    """Return links as a DataFrame: ticket, target_type, target_id, target, score, evidence, status."""
+    import pandas as pd
+
+    sql = ("select l.id, t.key as ticket, l.target_type, l.target_id, "
+           "case when l.target_type = 'phrase' then p.phrase else coalesce(tp.custom_label, tp.label) end as target, "
+           "l.score, l.evidence, l.status, l.decided_at from links l join tickets t on t.id = l.ticket_id "
+           "left join phrases p on l.target_type = 'phrase' and p.id = l.target_id "
+           "left join topics tp on l.target_type = 'topic' and tp.id = l.target_id")
+    args: list[Any] = []
+    if status:
+        sql += " where l.status = ?"
+        args.append(status)
+    df = pd.read_sql_query(sql + " order by l.status, l.score desc", ws.db.conn, params=args)
+    df["evidence"] = df["evidence"].map(lambda e: json.loads(e) if e else [])
+    return df
+
+
+def linked_feedback(conn, ticket_id: int) -> dict[int, dict[str, Any]]:
+    """Return feedback id -> {created_at, language, author, quote} for complaints behind accepted links."""
+    out: dict[int, dict[str, Any]] = {}
+    for ttype, target in conn.execute(
+            "select target_type, target_id from links where ticket_id = ? and status = 'accepted'", (ticket_id,)):
+        if ttype == "phrase":
+            rows = conn.execute(
+                "select f.id, f.created_at, s.language, f.author, s.text, p.phrase, m.variant from phrase_mentions m "
+                "join phrases p on p.id = m.phrase_id join segments s on s.id = m.segment_id "
+                "join feedback f on f.id = m.feedback_id "
+                "where coalesce(p.group_id, p.id) = ? and f.duplicate_of is null", (target,)).fetchall()
+        else:
+            rows = conn.execute(
+                "select f.id, f.created_at, s.language, f.author, s.text, coalesce(t.custom_label, t.label), s.text "
+                "from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
+                "join feedback f on f.id = s.feedback_id where coalesce(t.merged_into, t.id) = ? "
+                "and f.duplicate_of is null", (target,)).fetchall()
+        for fid, created, lang, author, quote, phrase, variant in rows:
+            out.setdefault(fid, {"created_at": created, "language": lang, "author": author, "quote": quote,
+                                 "phrase": phrase, "variant": variant, "target": (ttype, target)})
+    return out
+
+
+def _slug(key: str, title: str) -> str:
+    words = re.findall(r"[a-z0-9]+", f"{key} {title}".lower())
+    return "-".join(words)[:60].strip("-") or key.lower()
+
+
+def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: int) -> dict[str, Any]:
+    from .trends import week_of
+
+    before0 = (shipped - timedelta(weeks=weeks)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ship = shipped.strftime("%Y-%m-%dT%H:%M:%SZ")
+    after1 = (shipped + timedelta(weeks=weeks)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def window(lo: str, hi: str) -> dict[str, Any]:
+        total = conn.execute("select count(*) from feedback where duplicate_of is null and created_at >= ? "
+                             "and created_at < ?", (lo, hi)).fetchone()[0]
+        n = sum(1 for v in fids.values() if v["created_at"] and lo <= v["created_at"] < hi)
+        return {"complaints": n, "feedback": total, "rate": round(n / total, 4) if total else None, "weeks": weeks}
+
+    weekly_total = dict(conn.execute(
+        f"select {week_of()} as w, count(*) from feedback f where f.duplicate_of is null group by 1").fetchall())
+    weekly_linked: dict[str, int] = defaultdict(int)
+    if fids:
+        marks = ",".join("?" * len(fids))
+        for w, n in conn.execute(f"select {week_of()} as w, count(*) from feedback f where f.id in ({marks}) "
+                                 "group by 1", list(fids)).fetchall():
+            weekly_linked[w] = n
+    return {
+        "before": window(before0, ship), "after": window(ship, after1),
+        "weekly": [{"week": w, "complaints": weekly_linked.get(w, 0), "feedback": weekly_total[w]}
+                   for w in sorted(weekly_total)],
+    }
+
+
+def _said(fids: dict[int, dict[str, Any]], lang: str) -> dict[str, Any] | None:
+    mine = {k: v for k, v in fids.items() if v["language"] == lang}
+    if not mine:
+        return None
+    counts: dict[str, set] = defaultdict(set)
+    for fid, v in mine.items():
+        counts[v["phrase"]].add(v["author"] or f"fb{fid}")
+    phrase = max(counts, key=lambda p: (len(counts[p]), p))
+    customers = len({v["author"] or f"fb{fid}" for fid, v in mine.items()})
+    since = min((v["created_at"] for v in mine.values() if v["created_at"]), default=None)
+    quotes: list[str] = []
+    for fid in sorted(mine, key=lambda f: (mine[f]["phrase"] != phrase, len(mine[f]["quote"] or ""), f)):
+        q = (mine[fid]["quote"] or "").strip()
+        if 8 <= len(q) <= 160 and q not in quotes and "[" not in q:
+            quotes.append(q)
+        if len(quotes) == 3:
+            break
+    return {"phrase": phrase, "customers": customers, "since": since[:10] if since else None, "quotes": quotes}
+
+
+def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
+    """Create or refresh a draft entry per shipped ticket with accepted links; return all entries."""
+    conn = ws.db.conn
+    now = now_iso()
+    rows = conn.execute(
+        "select t.id, t.key, t.title, t.release, t.done_at, t.status, t.public_note_en, t.public_note_ko "
+        "from tickets t where t.done_at is not null and exists (select 1 from links l where l.ticket_id = t.id "
+        "and l.status = 'accepted') order by t.done_at").fetchall()
+    with conn:
+        for tid, key, title, release, done_at, status, note_en, note_ko in rows:
+            if (status or "").lower() not in DONE:
+                continue
+            shipped = datetime.fromisoformat(parse_datetime(done_at).replace("Z", "+00:00")).astimezone(timezone.utc)
+            fids = linked_feedback(conn, tid)
+            said = {lang: s for lang in ("en", "ko") if (s := _said(fids, lang))}
+            evidence = _evidence(conn, fids, shipped, weeks)
+            existing = conn.execute("select id, edited from changes where ticket_id = ?", (tid,)).fetchone()
+            if existing:
+                conn.execute("update changes set said = ?, evidence = ?, release = ?, shipped_at = ?, updated_at = ? "
+                             "where id = ?", (json.dumps(said, ensure_ascii=False), json.dumps(evidence), release,
+                                              done_at, now, existing[0]))
+                if not existing[1]:
+                    conn.execute("update changes set title_en = ?, did_en = ?, did_ko = ? where id = ?",
+                                 (title, note_en or title, note_ko, existing[0]))
+            else:
+                conn.execute(
+                    "insert into changes (ticket_id, slug, release, shipped_at, status, title_en, title_ko, did_en, "
+                    "did_ko, edited, said, evidence, created_at, updated_at) values (?,?,?,?, 'draft', ?,?,?,?,0,?,?,?,?)",
+                    (tid, _slug(key, title or ""), release, done_at, title, None, note_en or title, note_ko,
+                     json.dumps(said, ensure_ascii=False), json.dumps(evidence), now, now))
+    return entries(ws)
+
+
+def entries(ws, status: str | None = None) -> list[dict[str, Any]]:
+    """Return entries as dicts in the publishing layout (see docs/publishing.md)."""
+    sql = ("select c.id, c.slug, t.key, c.release, c.shipped_at, c.status, c.title_en, c.title_ko, c.did_en, "
+           "c.did_ko, c.said, c.evidence, c.updated_at, c.approved_at from changes c join tickets t on t.id = c.ticket_id")
+    args: list[Any] = []
+    if status:
+        sql += " where c.status = ?"
+        args.append(status)
+    out = []
+    for r in ws.db.conn.execute(sql + " order by c.shipped_at desc, c.id", args):
+        (cid, slug, key, release, shipped, st, t_en, t_ko, d_en, d_ko, said, ev, updated, approved) = r
+        out.append({
+            "id": cid, "slug": slug, "ticket": key, "release": release, "shipped_at": shipped, "status": st,
+            "title": {"en": t_en, "ko": t_ko or t_en}, "did": {"en": d_en, "ko": d_ko or d_en},
+            "said": json.loads(said or "{}"), "evidence": json.loads(ev or "{}"),
+            "updated_at": approved or updated,
+        })
+    return out
+
+
+def edit_entry(ws, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
+               did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
+    """Change an entry's public wording and/or approve it; edited wording survives later builds."""
+    conn = ws.db.conn
+    row = conn.execute("select c.id from changes c join tickets t on t.id = c.ticket_id "
+                       "where c.id = ? or c.slug = ? or t.key = ?",
+                       (entry if isinstance(entry, int) or str(entry).isdigit() else -1, str(entry), str(entry))).fetchone()
+    if not row:
+        raise ConfigError(f"unknown entry {entry!r}; see 'vocmine entries list'")
+    sets: dict[str, Any] = {k: v for k, v in (("title_en", title_en), ("title_ko", title_ko), ("did_en", did_en),
+                                                ("did_ko", did_ko)) if v is not None}
+    if sets:
+        sets["edited"] = 1
+    if approve:
+        sets["status"] = "approved"
+        sets["approved_at"] = now_iso()
+    sets["updated_at"] = now_iso()
+    with conn:
+        conn.execute(f"update changes set {', '.join(f'{k} = ?' for k in sets)} where id = ?", [*sets.values(), row[0]])
+    return next(e for e in entries(ws) if e["id"] == row[0])
