@@ -300,7 +300,7 @@ def _register_extensions() -> None:
     """Commands that live in their own modules (collectors, ...)."""
     import importlib
 
-    for module in ("vocmine.cli_collect",):
+    for module in ("vocmine.cli_loop", "vocmine.cli_collect", "vocmine.cli_tickets"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -116,7 +116,7 @@ def flag(df: pd.DataFrame, *, window: int = 8, sigma: float = 2.0, min_history: 
                 elif mean >= min_volume and v < mean - band:
                     s = "down"
             spikes.append(s)
-            new.append(first < len(vols) and first > 0 and first <= i < first + new_weeks and v > 0)
+            new.append(0 < first <= i < first + new_weeks and v >= min_volume)
         g["baseline"], g["spike"], g["new"] = base, spikes, new
         out.append(g)
     return pd.concat(out, ignore_index=True) if out else df.assign(baseline=[], spike=[], new=[])

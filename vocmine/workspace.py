@@ -398,6 +398,87 @@ class Workspace:
         return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
                        min_customers=min_customers, limit=limit)
 
+    # -- trends and the loop ------------------------------------------------------------------
+
+    def trends(self, by: str = "topic", *, lang: str | None = None, source: str | None = None,
+               complaints_only: bool = True, window: int = 8, sigma: float = 2.0) -> "pd.DataFrame":
+        """Return weekly volume, share and sentiment per topic, phrase or category, with spikes flagged.
+
+        Columns: key, name, week, volume (distinct feedback), segments, sentiment, share, baseline
+        (mean of the trailing ``window`` weeks), spike ("up"/"down"/""), new.
+        """
+        from .trends import flag, weekly
+
+        df = flag(weekly(self, by, complaints_only=complaints_only, lang=lang, source=source),
+                  window=window, sigma=sigma)
+        df.insert(1, "name", df["key"].map(self._names(by)))
+        return df
+
+    def impact(self, by: str = "topic") -> "pd.DataFrame":
+        """Return each topic's (phrase's, category's) effect on NPS, CSAT and rating: with vs without it."""
+        from .trends import impact
+
+        df = impact(self, by)
+        if len(df):
+            df.insert(1, "name", df["key"].map(self._names(by)))
+        return df
+
+    def _names(self, by: str) -> dict[Any, str]:
+        conn = self.db.conn
+        if by == "phrase":
+            return dict(conn.execute("select id, phrase from phrases"))
+        if by == "topic":
+            return dict(conn.execute("select id, coalesce(custom_label, label) from topics"))
+        from .categorize import label
+        from .resources import load_taxonomy
+
+        tax = load_taxonomy()
+        return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
+
+    def suggest_links(self, *, min_score: float = 0.35) -> list[dict[str, Any]]:
+        """Rank ticket <-> phrase/topic matches (score, evidence), store them as suggestions, return them."""
+        from .loop import suggest_links
+
+        return suggest_links(self, min_score=min_score)
+
+    def links(self, status: str | None = None) -> "pd.DataFrame":
+        """Return ticket links (suggested, accepted, rejected) as a DataFrame."""
+        from .loop import links
+
+        return links(self, status)
+
+    def accept_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
+        """Accept a link from a ticket (key) to a phrase (its words) or a topic ("topic:12")."""
+        from .loop import decide_link
+
+        return decide_link(self, ticket, target, "accepted", target_type=target_type, by="api")
+
+    def reject_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
+        """Reject a link; a rejected pair is never suggested again."""
+        from .loop import decide_link
+
+        return decide_link(self, ticket, target, "rejected", target_type=target_type, by="api")
+
+    def build_entries(self, weeks: int = 4) -> list[dict[str, Any]]:
+        """Create or refresh a "you said, we did" draft per shipped ticket with accepted links."""
+        from .loop import build_entries
+
+        return build_entries(self, weeks=weeks)
+
+    def entries(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Return entries (drafts and approved, or one status) in the publishing layout."""
+        from .loop import entries
+
+        return entries(self, status)
+
+    def edit_entry(self, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
+                   did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
+        """Edit an entry's public wording (kept across rebuilds) and/or approve it for publishing."""
+        from .loop import edit_entry
+
+        return edit_entry(self, entry, title_en=title_en, title_ko=title_ko, did_en=did_en, did_ko=did_ko,
+                          approve=approve)
+
     def state(self, source: str, key: str, default: str | None = None) -> str | None:
         """A collector's or tracker's saved cursor (see ``source_state``)."""
         row = self.db.conn.execute(
