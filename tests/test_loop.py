@@ -14,6 +14,10 @@ from vocmine.topic_stage import categorize_segments
 def demo_ws(demo_dir, tmp_path):
     shutil.copy(demo_dir / "vocmine.db", tmp_path / "vocmine.db")
     ws = vocmine.open(tmp_path / "vocmine.db")
+    # The demo plays the team and decides links; these tests start from before those decisions.
+    with ws.db.conn:
+        for table in ("notifications", "changes", "links"):
+            ws.db.conn.execute(f"delete from {table}")
     categorize_segments(ws)
     yield ws
     ws.close()

@@ -300,7 +300,8 @@ def _register_extensions() -> None:
     """Commands that live in their own modules (collectors, ...)."""
     import importlib
 
-    for module in ("vocmine.cli_loop", "vocmine.cli_collect", "vocmine.cli_tickets"):
+    for module in ("vocmine.cli_loop", "vocmine.cli_topics", "vocmine.cli_collect", "vocmine.cli_tickets",
+                   "vocmine.cli_publish", "vocmine.cli_weekly"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

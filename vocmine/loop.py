@@ -363,7 +363,7 @@ def edit_entry(ws, entry: int | str, *, title_en: str | None = None, title_ko: s
                did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
     """Change an entry's public wording and/or approve it; edited wording survives later builds."""
     conn = ws.db.conn
-    row = conn.execute("select c.id from changes c join tickets t on t.id = c.ticket_id "
+    row = conn.execute("select c.id, c.status from changes c join tickets t on t.id = c.ticket_id "
                        "where c.id = ? or c.slug = ? or t.key = ?",
                        (entry if isinstance(entry, int) or str(entry).isdigit() else -1, str(entry), str(entry))).fetchone()
     if not row:
@@ -372,7 +372,7 @@ def edit_entry(ws, entry: int | str, *, title_en: str | None = None, title_ko: s
                                                 ("did_ko", did_ko)) if v is not None}
     if sets:
         sets["edited"] = 1
-    if approve:
+    if approve and row[1] != "approved":  # approving again keeps the first approval time (feeds stay stable)
         sets["status"] = "approved"
         sets["approved_at"] = now_iso()
     sets["updated_at"] = now_iso()

@@ -20,6 +20,10 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "xlsx": "vocmine.sources.xlsx_source:XlsxSource",
         "text": "vocmine.sources.text_source:TextSource",
     },
+    "vocmine.publishers": {
+        "site": "vocmine.publish.site:SitePublisher",
+        "markdown": "vocmine.publish.markdown:MarkdownPublisher",
+    },
 }
 _KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder",
           "vocmine.trackers": "tracker", "vocmine.publishers": "publisher"}

@@ -516,6 +516,39 @@ class Workspace:
                     new += 1
         return new
 
+    # --- topics and taxonomy API (issue 4): methods go above this line ---
+
+    # --- collectors API (issue 5): methods go above this line ---
+
+    # --- trackers and notifications API (issue 6): methods go above this line ---
+
+    def weekly_data(self, week: str | None = None, *, lang: str = "en") -> dict[str, Any]:
+        """The weekly report's data for an ISO week (default: the newest), as docs/publishing.md describes."""
+        from .report_stage import weekly_data
+
+        return weekly_data(self, week, lang=lang, company=self.setting("site.company"))
+
+    def report(self, out_dir: str | os.PathLike = "reports", week: str | None = None, *, lang: str = "en",
+               template_dir: Any = None) -> dict[str, Any]:
+        """Write the weekly report (HTML + Markdown) for ``week`` into ``out_dir``; return the paths."""
+        from .report_stage import report
+
+        return report(self, out_dir, week, lang=lang, template_dir=template_dir)
+
+    def publish(self, out_dir: str | os.PathLike = "site", *, formats: Sequence[str] = ("site",),
+                template_dir: Any = None, languages: Sequence[str] = ("en", "ko"), **site: Any) -> list[Any]:
+        """Write the public changelog (site with Atom feeds, or Markdown) from approved entries.
+
+        ``site`` keywords (``base_url``, ``company``, ``title_en``, ``title_ko``) are saved in the
+        workspace settings and reused by later runs.
+        """
+        from .report_stage import publish
+
+        return publish(self, out_dir, formats=tuple(formats), template_dir=template_dir,
+                       languages=tuple(languages), **site)
+
+    # --- publishing and weekly API (issues 6, 7): methods go above this line ---
+
 
 def _alive(pid: int) -> bool:
     try:

@@ -1,0 +1,59 @@
+"""The changelog as Markdown: one file per language (``CHANGELOG.md``, ``CHANGELOG.ko.md``).
+
+For release notes, a repository README or a wiki that renders Markdown. Customer text is
+Markdown-escaped by the template environment, so a quote cannot become a link or an image.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .templates import TemplateDirs, environment, strings_for, write_if_changed
+from .views import base_url, check_languages, entry_view, pick, publishable
+
+log = logging.getLogger(__name__)
+
+
+def render_changelog(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, site: Mapping[str, Any],
+                     template_dir: TemplateDirs = None, languages: Sequence[str] = ("en", "ko")) -> list[Path]:
+    """Write ``CHANGELOG.md`` (first language) and ``CHANGELOG.<lang>.md``; return their paths.
+
+    Entries link to their pages on the site when ``site["base_url"]`` is set.
+    """
+    languages = check_languages(languages)
+    url = base_url(site) if site.get("base_url") else ""
+    published = publishable(entries)
+    env = environment(template_dir)
+    out = Path(out_dir)
+    paths = []
+    for lang in languages:
+        prefix = "" if lang == languages[0] else f"{lang}/"
+        views = [entry_view(e, lang, languages, url_root=url + prefix if url else "",
+                            href=f"entries/{e['slug']}.html") for e in published]
+        text = env.get_template("changelog.md.j2").render({
+            "lang": lang, "strings": strings_for(lang, site.get("strings")), "site": site, "entries": views,
+            "site_title": pick(site.get("title"), lang, languages) or str(site.get("company") or ""),
+        })
+        path = out / ("CHANGELOG.md" if not prefix else f"CHANGELOG.{lang}.md")
+        write_if_changed(path, text)
+        paths.append(path)
+    log.info("changelog: %d entries in %d languages written to %s", len(published), len(languages), out)
+    return paths
+
+
+class MarkdownPublisher:
+    """Publisher of the changelog as Markdown files (``render_changelog`` as a plugin)."""
+
+    name = "markdown"
+
+    def __init__(self, site: Mapping[str, Any], *, template_dir: TemplateDirs = None,
+                 languages: Sequence[str] = ("en", "ko")) -> None:
+        self.site = site
+        self.template_dir = template_dir
+        self.languages = languages
+
+    def publish(self, entries: Iterable[Mapping[str, Any]], out: str | Path) -> list[Path]:
+        """Write the Markdown changelog of ``entries`` into folder ``out``; return its files."""
+        return render_changelog(entries, out, self.site, self.template_dir, self.languages)

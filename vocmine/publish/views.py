@@ -1,0 +1,141 @@
+"""Entries as one language sees them: checked, with fallbacks chosen and URLs worked out.
+
+Templates get these views (``entry`` / ``entries``), so that the choice of wording, the
+"said in another language" fallback and the evidence window are made once, in Python.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import ConfigError
+from .strings import STRINGS
+from .templates import evidence_weeks, rfc3339
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = ("approved", "published")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
+
+
+def base_url(site: Mapping[str, Any]) -> str:
+    """Return ``site["base_url"]`` checked (http or https) and ending in "/"."""
+    url = str(site.get("base_url") or "").strip()
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(f"site base_url {url!r} must be an absolute http(s) URL such as "
+                          "https://example.com/changes/ (the Atom feed needs absolute links)")
+    return url if url.endswith("/") else url + "/"
+
+
+def pick(value: Any, lang: str, languages: Sequence[str] = ("en", "ko")) -> str:
+    """Return the wording for ``lang`` from a {lang: text} mapping (or a plain string), else the
+    first non-empty one in ``languages`` order, else any; "" when there is none."""
+    if value is None:
+        return ""
+    if not isinstance(value, Mapping):
+        return str(value)
+    for code in (lang, *languages, *sorted(value)):
+        text = value.get(code)
+        if text:
+            return str(text)
+    return ""
+
+
+def check_languages(languages: Iterable[str]) -> list[str]:
+    """Return ``languages`` as a list, each one known and none twice."""
+    out = list(languages)
+    if not out:
+        raise ConfigError("no languages to publish; pass e.g. languages=('en', 'ko')")
+    for code in out:
+        if code not in STRINGS:
+            raise ConfigError(f"unknown language {code!r}; available: {', '.join(sorted(STRINGS))}")
+    if len(set(out)) != len(out):
+        raise ConfigError(f"languages listed twice: {out}")
+    return out
+
+
+def publishable(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Return the entries to publish, checked, newest ship date first.
+
+    An entry with a ``status`` is published only when it is "approved" or "published"; drafts
+    are left out (and logged), so a draft's wording never reaches customers by accident.
+    """
+    out, slugs = [], set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"entry {entry.get('slug') or entry.get('id') or i}"
+        status = entry.get("status")
+        if status is not None and status not in PUBLISHED:
+            log.info("%s is %s, not published", where, status)
+            continue
+        for key in ("slug", "title", "did", "shipped_at"):
+            if not (pick(entry.get(key), "en") if key in ("title", "did") else entry.get(key)):
+                raise ConfigError(f"{where}: missing '{key}' (see docs/publishing.md, 'Entry')")
+        slug = str(entry["slug"])
+        if not _SLUG_RE.match(slug):
+            raise ConfigError(f"{where}: slug {slug!r} must be lowercase letters, digits, '-', '.' or '_'")
+        if slug in slugs:
+            raise ConfigError(f"{where}: slug {slug!r} is used by two entries")
+        slugs.add(slug)
+        rfc3339(entry["shipped_at"])  # fails early, naming the bad date
+        out.append(entry)
+    # Newest first; equal ship dates by id, then slug, so that the order never depends on input order.
+    out.sort(key=lambda e: (rfc3339(e["shipped_at"]), e["id"] if isinstance(e.get("id"), int) else -1,
+                            str(e["slug"])), reverse=True)
+    return out
+
+
+def said_views(entry: Mapping[str, Any], lang: str, languages: Sequence[str]) -> tuple[dict | None, list[dict]]:
+    """Return (the "you said" block for ``lang``, the other languages' blocks).
+
+    When no customer said it in ``lang``, the first language that has it stands in (its
+    ``lang`` tells the template to add a note and mark the quotes' language).
+    """
+    said = entry.get("said") or {}
+    known = [c for c in (*languages, *sorted(said)) if c in STRINGS]
+    order = list(dict.fromkeys([lang, *known]))
+    blocks = []
+    for code in order:
+        s = said.get(code)
+        if not s or not s.get("phrase"):
+            continue
+        blocks.append({
+            "lang": code, "phrase": str(s["phrase"]), "customers": int(s.get("customers") or 0),
+            "since": s.get("since"), "quotes": [str(q) for q in (s.get("quotes") or []) if q][:3],
+        })
+    if not blocks:
+        return None, []
+    return blocks[0], blocks[1:]
+
+
+def entry_view(entry: Mapping[str, Any], lang: str, languages: Sequence[str], *, url_root: str = "",
+               href: str = "") -> dict[str, Any]:
+    """Return what a page in ``lang`` shows of one entry (see docs/publishing.md, "Entry views")."""
+    said, also = said_views(entry, lang, languages)
+    evidence = entry.get("evidence") or {}
+    return {
+        "id": entry.get("id"),
+        "slug": str(entry["slug"]),
+        "ticket": entry.get("ticket"),
+        "release": str(entry.get("release") or ""),
+        "shipped_at": entry["shipped_at"],
+        "updated": rfc3339(entry.get("updated_at") or entry["shipped_at"]),
+        "title": pick(entry.get("title"), lang, languages),
+        "did": pick(entry.get("did"), lang, languages),
+        "said": said,
+        "also_said": also,
+        "evidence": {"before": window_rates(evidence.get("before")), "after": window_rates(evidence.get("after"))},
+        "weeks": evidence_weeks(entry),
+        "href": href,
+        "url": url_root + href if url_root else "",
+        "raw": entry,
+    }
+
+
+def window_rates(window: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return a before/after window with its rate worked out when only the counts were given."""
+    out = dict(window or {})
+    if out.get("rate") is None and out.get("feedback"):
+        out["rate"] = (out.get("complaints") or 0) / out["feedback"]
+    return out

@@ -1,0 +1,316 @@
+"""The "tell" stage on the workspace side: the weekly report's data and the changelog site.
+
+``vocmine.publish`` renders plain data and never reads the workspace; this module is the other
+half. ``weekly_data`` reads one ISO week out of the workspace into the weekly context that
+docs/publishing.md describes; ``report`` renders it; ``publish`` writes the public site (and/or
+a Markdown changelog) from the approved "you said, we did" entries.
+
+Everything here is a function of what is stored, never of the clock: re-running the same week
+on the same data writes byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+TOP_TOPICS = 8
+TOP_PHRASES = 10
+HISTORY_WEEKS = 12
+SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
+
+
+def _monday(week: str) -> date:
+    try:
+        y, n = week.split("-W")
+        return date.fromisocalendar(int(y), int(n), 1)
+    except (ValueError, AttributeError) as exc:
+        raise ConfigError(f"bad ISO week {week!r}; use the form 2026-W38") from exc
+
+
+def _week(d: date) -> str:
+    y, n, _ = d.isocalendar()
+    return f"{y}-W{n:02d}"
+
+
+def latest_week(ws) -> str | None:
+    """The ISO week of the newest feedback (what ``vocmine report`` shows by default)."""
+    from .trends import week_of
+
+    row = ws.db.conn.execute(f"select max({week_of()}) from feedback f where f.duplicate_of is null").fetchone()
+    return row[0] if row and row[0] else None
+
+
+def _topic_key(ws) -> str:
+    """Topics once the topic stage has run; taxonomy categories before that."""
+    conn = ws.db.conn
+    has = conn.execute("select 1 from topics where status = 'active' limit 1").fetchone()
+    return "topic" if has else "category"
+
+
+def _totals(conn, lo: str, hi: str) -> dict[str, int]:
+    fb, customers = conn.execute(
+        "select count(*), count(distinct coalesce(author, 'fb' || id)) from feedback "
+        "where duplicate_of is null and created_at >= ? and created_at < ?", (lo, hi)).fetchone()
+    complaints = conn.execute(
+        "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
+        "where s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?",
+        (lo, hi)).fetchone()[0]
+    return {"feedback": fb, "complaints": complaints, "customers": customers}
+
+
+def _scores(conn, lo: str, hi: str) -> dict[str, Any]:
+    nps = [r[0] for r in conn.execute("select nps from feedback where nps is not null and duplicate_of is null "
+                                      "and created_at >= ? and created_at < ?", (lo, hi))]
+    csat = [r[0] for r in conn.execute("select csat from feedback where csat is not null and duplicate_of is null "
+                                       "and created_at >= ? and created_at < ?", (lo, hi))]
+    out: dict[str, Any] = {}
+    if nps:
+        out["nps"] = {"score": round(100.0 * (sum(v >= 9 for v in nps) - sum(v <= 6 for v in nps)) / len(nps), 1),
+                      "responses": len(nps)}
+    if csat:
+        out["csat"] = {"score": round(100.0 * sum(v >= 4 for v in csat) / len(csat), 1), "responses": len(csat)}
+    return out
+
+
+def _sentiment(conn, lo: str, hi: str) -> dict[str, Any] | None:
+    rows = dict(conn.execute(
+        "select s.label, count(*) from segments s join feedback f on f.id = s.feedback_id "
+        "where f.duplicate_of is null and f.created_at >= ? and f.created_at < ? group by 1", (lo, hi)).fetchall())
+    n = sum(rows.values())
+    if not n:
+        return None
+    return {k: round(rows.get(k, 0) / n, 4) for k in ("positive", "neutral", "negative")} | {"segments": n}
+
+
+def _iso(d: date) -> str:
+    return f"{d.isoformat()}T00:00:00Z"
+
+
+def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str | None = None,
+                top: int = TOP_TOPICS) -> dict[str, Any]:
+    """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md)."""
+    from . import loop
+    from .trends import flag, weekly
+
+    conn = ws.db.conn
+    week = week or latest_week(ws)
+    if not week:
+        raise ConfigError("the workspace has no feedback yet; run 'vocmine ingest' first")
+    monday = _monday(week)
+    lo, hi = _iso(monday), _iso(monday + timedelta(days=7))
+    plo = _iso(monday - timedelta(days=7))
+    first = monday - timedelta(weeks=HISTORY_WEEKS - 1)
+    weeks = [_week(first + timedelta(weeks=i)) for i in range(HISTORY_WEEKS)]
+
+    ctx: dict[str, Any] = {"week": week, "lang": lang}
+    if company:
+        ctx["company"] = company
+    ctx["totals"] = _totals(conn, lo, hi)
+    ctx["previous"] = _totals(conn, plo, lo)
+    ctx["volume"] = []
+    for w in weeks:
+        m = _monday(w)
+        t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)))
+        ctx["volume"].append({"week": w, "feedback": t["feedback"], "complaints": t["complaints"]})
+    ctx["sources"] = [{"source": s, "feedback": n} for s, n in conn.execute(
+        "select source, count(*) from feedback where duplicate_of is null and created_at >= ? and created_at < ? "
+        "group by 1 order by 2 desc, 1", (lo, hi))]
+    scores, prev = _scores(conn, lo, hi), _scores(conn, plo, lo)
+    for k, v in scores.items():
+        if k in prev:
+            v["previous"] = prev[k]["score"]
+    if scores:
+        ctx["scores"] = scores
+    sent = _sentiment(conn, lo, hi)
+    if sent:
+        psent = _sentiment(conn, plo, lo)
+        if psent:
+            sent["previous"] = {k: psent[k] for k in ("positive", "neutral", "negative")}
+        ctx["sentiment"] = sent
+
+    by = _topic_key(ws)
+    names = ws._names(by)
+    frame = weekly(ws, by)
+    spikes: list[dict[str, Any]] = []
+    topics: list[dict[str, Any]] = []
+    if len(frame):
+        frame = flag(frame[frame["week"] <= week])
+        cats = {}
+        if by == "topic":
+            cats = dict(conn.execute("select id, category from topics"))
+        for key, g in frame.groupby("key", sort=False):
+            g = g.set_index("week")
+            if week not in g.index:
+                continue
+            row = g.loc[week]
+            prev_w = _week(monday - timedelta(days=7))
+            item = {
+                "id": key if by == "topic" else None, "label": names.get(key, str(key)),
+                "category": cats.get(key) if by == "topic" else key,
+                "volume": int(row["volume"]), "previous": int(g.loc[prev_w]["volume"]) if prev_w in g.index else 0,
+                "spike": row["spike"] or "", "new": bool(row["new"]),
+                "weekly": [{"week": w, "volume": int(g.loc[w]["volume"]) if w in g.index else 0} for w in weeks],
+            }
+            if item["spike"]:
+                spikes.append({"kind": by, "label": item["label"], "week": week, "volume": item["volume"],
+                               "baseline": round(float(row["baseline"]), 1), "direction": item["spike"]})
+            if item["volume"] or item["previous"]:
+                topics.append(item)
+        topics.sort(key=lambda t: (-t["volume"], -t["previous"], t["label"]))
+        topics = topics[:top]
+        for t in topics:
+            t["quotes"] = _quotes(conn, by, t["id"] if by == "topic" else t["category"], lo, hi)
+    ctx["topics"] = topics
+
+    # Phrases of the last eight weeks: the trend compares the last four with the four before.
+    ph = ws.phrases(since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES)
+    ctx["phrases"] = [
+        {"phrase": r.phrase, "language": r.language, "customers": int(r.customers), "mentions": int(r.mentions),
+         "trend": None if r.trend != r.trend else round(float(r.trend), 2),
+         "examples": [q for q in list(r.examples)[:2]]}
+        for r in ph.itertuples()]
+    pframe = weekly(ws, "phrase")
+    if len(pframe):
+        pframe = flag(pframe[pframe["week"] <= week])
+        pnames = ws._names("phrase")
+        for r in pframe[(pframe["week"] == week) & (pframe["spike"] != "")].itertuples():
+            spikes.append({"kind": "phrase", "label": pnames.get(r.key, str(r.key)), "week": week,
+                           "volume": int(r.volume), "baseline": round(float(r.baseline), 1), "direction": r.spike})
+    ctx["spikes"] = spikes
+
+    ctx["tickets"] = _tickets(conn)
+    ctx["loop"] = _closure(ws, hi)
+    ctx["entries"] = [e for e in loop.entries(ws) if (e.get("shipped_at") or "") < hi]
+    return ctx
+
+
+def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2) -> list[Any]:
+    if by == "topic":
+        join, where = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id",
+                       "coalesce(t.merged_into, st.topic_id) = ?")
+    else:
+        join, where = "join segment_categories sc on sc.segment_id = s.id", "sc.category = ?"
+    rows = conn.execute(
+        f"select s.text, s.language from segments s join feedback f on f.id = s.feedback_id {join} "
+        f"where {where} and s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ? "
+        "and length(s.text) between 12 and 160 order by length(s.text), s.id limit 40", (key, lo, hi)).fetchall()
+    out: list[Any] = []
+    seen_lang: set[str] = set()
+    # One quote per language first, so a Korean complaint shows beside an English one.
+    for text, lang in rows:
+        if lang not in seen_lang and "[" not in text:
+            out.append({"text": text, "lang": lang})
+            seen_lang.add(lang)
+        if len(out) == n:
+            break
+    return out
+
+
+def _tickets(conn) -> list[dict[str, Any]]:
+    out = []
+    rows = conn.execute("select id, key, title, status, url, release from tickets order by coalesce(done_at, ''), key")
+    for tid, key, title, status, url, release in rows.fetchall():
+        targets = [r[0] for r in conn.execute(
+            "select coalesce(p.phrase, coalesce(tp.custom_label, tp.label)) from links l "
+            "left join phrases p on l.target_type = 'phrase' and p.id = l.target_id "
+            "left join topics tp on l.target_type = 'topic' and tp.id = l.target_id "
+            "where l.ticket_id = ? and l.status = 'accepted' order by l.score desc, l.id", (tid,))]
+        out.append({"key": key, "title": title, "status": status or "", "url": url, "release": release,
+                    "topics": [t for t in targets if t]})
+    return out
+
+
+def _closure(ws, hi: str) -> dict[str, Any]:
+    """Share of complaint volume linked to a shipped fix, and time from first complaint to fix."""
+    from .dates import parse_datetime
+    from .loop import DONE, linked_feedback
+
+    conn = ws.db.conn
+    volume = conn.execute(
+        "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
+        "where s.complaint = 1 and f.duplicate_of is null and f.created_at < ?", (hi,)).fetchone()[0]
+    linked: set[int] = set()
+    fixes = []
+    for tid, key, title, status, done_at in conn.execute(
+            "select id, key, title, status, done_at from tickets where done_at is not null and done_at < ? "
+            "order by done_at", (hi,)).fetchall():
+        if (status or "").lower() not in DONE:
+            continue
+        fids = {k: v for k, v in linked_feedback(conn, tid).items() if (v["created_at"] or "") < hi}
+        if not fids:
+            continue
+        linked |= set(fids)
+        first = min((v["created_at"] for v in fids.values() if v["created_at"]), default=None)
+        shipped = parse_datetime(done_at)
+        days = None
+        if first:
+            days = (datetime.fromisoformat(shipped[:10]) - datetime.fromisoformat(first[:10])).days
+        fixes.append({"ticket": key, "title": title, "first_complaint": first[:10] if first else None,
+                      "shipped_at": shipped[:10], "days": days})
+    days = [f["days"] for f in fixes if f["days"] is not None]
+    return {"linked_complaints": len(linked), "complaint_volume": volume,
+            "median_days_to_fix": statistics.median(days) if days else None, "fixes": fixes}
+
+
+def report(ws, out_dir: str | Path, week: str | None = None, *, lang: str = "en", company: str | None = None,
+           template_dir: Any = None) -> dict[str, Path]:
+    """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``."""
+    from .publish import render_weekly
+
+    company = company or ws.setting("site.company")
+    ctx = weekly_data(ws, week, lang=lang, company=company)
+    with ws.run("report", {"week": ctx["week"], "out": str(out_dir), "lang": lang}) as counts:
+        paths = render_weekly(ctx, out_dir, template_dir=template_dir)
+        counts.update({"week": ctx["week"], "files": len(paths)})
+    return paths
+
+
+def site_settings(ws, **given: Any) -> dict[str, Any]:
+    """The site mapping from settings (``site.*``), with given values saved for later runs."""
+    for k, v in given.items():
+        if v:
+            if k not in SITE_KEYS:
+                raise ConfigError(f"unknown site setting {k!r}; available: {', '.join(SITE_KEYS)}")
+            ws.set_setting(f"site.{k}", str(v))
+    s = {k: ws.setting(f"site.{k}") for k in SITE_KEYS}
+    company = s["company"] or "Our team"
+    return {
+        "base_url": s["base_url"] or "https://example.com/changes/",
+        "company": company,
+        "title": {"en": s["title_en"] or f"{company}: you said, we did",
+                  "ko": s["title_ko"] or s["title_en"] or f"{company}: 고객 의견과 개선"},
+    }
+
+
+def publish(ws, out_dir: str | Path, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
+            languages: tuple[str, ...] = ("en", "ko"), **site: Any) -> list[Path]:
+    """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog."""
+    from . import loop
+    from .plugins import load
+
+    conf = site_settings(ws, **site)
+    entries = [e for e in loop.entries(ws) if e["status"] in ("approved", "published")]
+    written: list[Path] = []
+    with ws.run("publish", {"out": str(out_dir), "formats": list(formats)}) as counts:
+        for fmt in formats:
+            cls = load("vocmine.publishers", fmt)
+            written += cls(conf, template_dir=template_dir, languages=tuple(languages)).publish(entries, out_dir)
+        counts.update({"entries": len(entries), "files": len(written)})
+    log.info("published %d entries, %d files", len(entries), len(written))
+    return written
+
+
+def dumps(ctx: dict[str, Any]) -> str:
+    """The weekly context as JSON (``vocmine report --json``)."""
+    return json.dumps(ctx, ensure_ascii=False, indent=2, default=str)
+
+
+__all__ = ["weekly_data", "report", "publish", "site_settings", "latest_week", "dumps"]
