@@ -75,19 +75,32 @@ def cli(ctx: click.Context, db: str, debug: bool, quiet: bool) -> None:
     ctx.obj.update(db=db, debug=debug, quiet=quiet)
     level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # a file log (vocmine weekly) may lower vocmine's level
+        handler.setLevel(level)
 
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--config/--no-config", "write_config", default=True, show_default=True,
+              help="Also write a commented starter vocmine.toml beside the workspace (never overwritten).")
 @click.pass_context
-def init(ctx: click.Context, path: str | None) -> None:
-    """Create (or upgrade) a workspace file. PATH defaults to --db."""
+def init(ctx: click.Context, path: str | None, write_config: bool) -> None:
+    """Create (or upgrade) a workspace file and a starter weekly config. PATH defaults to --db."""
+    from .weekly import starter_config
+
     if path:
         ctx.obj["db"] = path
     ws = _workspace(ctx)
     n = ws.db.conn.execute("select count(*) from feedback").fetchone()[0]
+    config = Path(ws.path).resolve().parent / "vocmine.toml"
+    wrote = False
+    if write_config and not config.exists():
+        config.write_text(starter_config(Path(ws.path).name), encoding="utf-8")
+        wrote = True
     if not ctx.obj["quiet"]:
         click.echo(f"workspace {ws.path} ready ({n} feedback rows)")
+        if wrote:
+            click.echo(f"wrote a starter weekly config: {config} (edit it, then 'vocmine weekly --config {config}')")
 
 
 @cli.command()

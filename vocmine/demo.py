@@ -64,6 +64,9 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
     root.mkdir(parents=True, exist_ok=True)
     files = write_exports(root / "data", seed=seed)
     say(f"wrote sample exports to {root / 'data'}")
+    from .weekly import demo_config
+
+    (root / "vocmine.toml").write_text(demo_config(), encoding="utf-8")
     with Workspace(root / "vocmine.db") as ws:
         r1 = ws.ingest(files["reviews"], source="webstore", text="text", rating="rating", id="review_id",
                        created="created", author="author", contact="email", consent="marketing_ok",
@@ -83,9 +86,12 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
         say(topics)
         decided = _close_the_loop(ws)
         say(f"links: {decided['accepted']} accepted for shipped tickets; entries approved: {decided['approved']}")
+        from .report_stage import site_settings
+
+        site_settings(ws, **SITE)  # the company's name and site address, saved for later runs
         report = ws.report(root / "reports", lang="en")
         say(f"weekly report: {report['html']}")
-        files = ws.publish(root / "site", **SITE)
+        files = ws.publish(root / "site")
         say(f"changelog site: {root / 'site' / 'index.html'} ({len(files)} files, English and Korean)")
         stats = ws.stats()
     return {"workspace": str(root / "vocmine.db"), "feedback": stats["feedback"], "reviews": r1.as_dict(),

@@ -20,6 +20,12 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "xlsx": "vocmine.sources.xlsx_source:XlsxSource",
         "text": "vocmine.sources.text_source:TextSource",
     },
+    "vocmine.trackers": {
+        "local": "vocmine.trackers.local:LocalTracker",
+        "github": "vocmine.trackers.github:GitHubTracker",
+        "jira": "vocmine.trackers.jira:JiraTracker",
+        "linear": "vocmine.trackers.linear:LinearTracker",
+    },
     "vocmine.publishers": {
         "site": "vocmine.publish.site:SitePublisher",
         "markdown": "vocmine.publish.markdown:MarkdownPublisher",

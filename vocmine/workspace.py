@@ -520,6 +520,60 @@ class Workspace:
 
     # --- collectors API (issue 5): methods go above this line ---
 
+    def tickets(self, status: str | None = None, tracker: str | None = None) -> "pd.DataFrame":
+        """Return tickets as a DataFrame; ``status`` is open, in_progress or done (normalised)."""
+        from .trackers.local import tickets
+
+        return tickets(self, status=status, tracker=tracker)
+
+    def add_ticket(self, key: str, title: str, **fields: Any) -> dict[str, Any]:
+        """Add a ticket to the local tracker; returns it (``result``: "new" or "unchanged").
+
+        Fields: body, status, labels, release, done_at, url, public_note_en, public_note_ko.
+        """
+        from .trackers.local import add_ticket
+
+        return add_ticket(self, key, title, **fields)
+
+    def update_ticket(self, key: str, tracker: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Change a ticket's fields (local first, else the tracker holding ``key``); later syncs keep them."""
+        from .trackers.local import update_ticket
+
+        return update_ticket(self, key, tracker=tracker, **fields)
+
+    def sync_tickets(self, tracker: str | None = None, *, since: str | None = None, full: bool = False,
+                     progress: Callable[[int], None] | None = None, **config: Any) -> dict[str, Any]:
+        """Pull tickets changed since the last sync from github, jira or linear; returns counts.
+
+        ``config`` is the tracker's settings (repo=, project=, team=, base_url=, token=, ...);
+        credentials default to environment variables and are never stored or logged. Without
+        ``tracker``, every repository/project/team synced before is synced again.
+        """
+        from .trackers.sync import sync, sync_all
+
+        if tracker is None:
+            return sync_all(self, since=since, full=full, progress=progress, **config)
+        return sync(self, tracker, since=since, full=full, progress=progress, **config)
+
+    def notify(self, outbox: str | os.PathLike | None = None, send: bool = False, smtp: dict[str, Any] | None = None,
+               dry_run: bool = False, site: dict[str, Any] | None = None, template_dir: Any = None) -> dict[str, Any]:
+        """Write (and with ``send=True`` email) one message per consenting customer per approved entry, once."""
+        from .notify import notify
+
+        return notify(self, outbox=outbox, send=send, smtp=smtp, dry_run=dry_run, site=site, template_dir=template_dir)
+
+    def notifications(self, status: str | None = None) -> "pd.DataFrame":
+        """Return the customers told (or queued, failed, cancelled) about each entry, newest first."""
+        from .notify import notifications
+
+        return notifications(self, status)
+
+    def opt_out(self, contact: str) -> int:
+        """Stop all messages to ``contact`` (an email address); returns how many contact rows changed."""
+        from .notify import opt_out
+
+        return opt_out(self, contact)
+
     # --- trackers and notifications API (issue 6): methods go above this line ---
 
     def weekly_data(self, week: str | None = None, *, lang: str = "en") -> dict[str, Any]:
