@@ -40,6 +40,12 @@ _TOP_KEYS = {"workspace", "log", "languages", "sources", "analyze", "topics", "t
              "report", "publish", "notify"}
 _SOURCE_TYPES = ("file", "scrape", "reddit")
 _TRACKER_TYPES = ("json", "github", "jira", "linear")
+_SOURCE_KEYS = {
+    "file": {"type", "name", "path", "columns", "kind", "encoding", "format", "delimiter", "sheet", "max_chars",
+             "rating_scale"},
+    "scrape": {"type", "name", "urls", "site", "max_pages"},
+    "reddit": {"type", "name", "subreddit", "query", "since", "comments", "limit", "more_limit", "overlap_hours"},
+}
 
 
 class Locked(VocmineError):
@@ -127,6 +133,11 @@ def load_config(path: str | os.PathLike | None, *, db: str | os.PathLike | None 
             s["site"] = str(rel(s["site"], f"sources[{i}].site"))
         if kind == "reddit" and not s.get("subreddit"):
             raise ConfigError(f"{where}: sources[{i}] (reddit) needs a subreddit")
+        allowed = _SOURCE_KEYS[kind]
+        extra = sorted(set(s) - allowed)
+        if extra:
+            raise ConfigError(f"{where}: sources[{i}] ({kind}) has unknown key(s) {', '.join(extra)}; "
+                              f"available: {', '.join(sorted(allowed))}")
         checked.append(s)
     trackers = data.get("trackers", [])
     if not isinstance(trackers, list):
@@ -241,8 +252,9 @@ def _collect(ws, conf: Config, week: str | None) -> dict[str, Any]:
             result = _call(ws, "scrape", f"sources[{i}] (scrape)", urls=s["urls"], site=s.get("site"),
                            max_pages=s.get("max_pages"), source=s.get("name"))
         else:
-            result = _call(ws, "ingest_reddit", f"sources[{i}] (reddit)",
-                           **{k: v for k, v in s.items() if k not in ("type",)})
+            opts = {k: s[k] for k in ("subreddit", "query", "since", "comments", "limit", "more_limit",
+                                      "overlap_hours") if k in s}
+            result = _call(ws, "ingest_reddit", f"sources[{i}] (reddit)", source=s.get("name"), **opts)
         part = result.as_dict() if hasattr(result, "as_dict") else dict(result)
         for k in counts:
             counts[k] += int(part.get(k, 0) or 0)

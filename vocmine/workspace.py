@@ -466,10 +466,14 @@ class Workspace:
         return build_entries(self, weeks=weeks)
 
     def entries(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Return entries (drafts and approved, or one status) in the publishing layout."""
-        from .loop import entries
+        """Return entries (drafts and approved, or one status) in the publishing layout.
 
-        return entries(self, status)
+        The list shows as a table in Jupyter; ``.to_frame()`` gives a DataFrame.
+        """
+        from .loop import entries
+        from .plots import Entries
+
+        return Entries(entries(self, status))
 
     def edit_entry(self, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
                    did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
@@ -517,6 +521,37 @@ class Workspace:
         return new
 
     # --- topics and taxonomy API (issue 4): methods go above this line ---
+
+    def scrape(self, urls: str | Sequence[str] = (), *, site: str | os.PathLike | None = None, max_pages: int = 100,
+               source: str | None = None, cache: bool = False, full: bool = False,
+               settings: dict[str, Any] | None = None, progress: Callable[[int, int], None] | None = None) -> Any:
+        """Crawl web pages for reviews (schema.org markup, or a YAML ``site`` config) and store them.
+
+        The crawl runs in a subprocess; reviews go through the ingest path. Returns a ScrapeResult:
+        ingest counts plus ``pages``, ``reviews``, ``failed`` (URL and reason), ``stopped`` and
+        ``notes``. Incremental: on a listing seen newest first, paging stops at a page of known
+        reviews (``full=True`` crawls everything). ``progress(pages, reviews)`` follows the crawl.
+        """
+        from .collect.web import scrape
+
+        return scrape(self, [urls] if isinstance(urls, str) else list(urls), site=site, max_pages=max_pages,
+                      source=source, cache=cache, full=full, settings=settings, progress=progress)
+
+    def ingest_reddit(self, subreddit: str, *, query: str | None = None, since: Any = None, comments: bool = False,
+                      limit: int = 100, more_limit: int = 4, overlap_hours: float = 6.0, source: str | None = None,
+                      reddit: Any = None, client_settings: dict[str, Any] | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> Any:
+        """Store a subreddit's posts (and comment trees) through PRAW; returns a RedditResult.
+
+        Incremental by creation time: without ``since`` a run reads down to the newest post of the
+        last run minus ``overlap_hours``. Credentials come from ``VOCMINE_REDDIT_*`` variables or
+        praw.ini; ``client_settings`` go to PRAW (e.g. ``oauth_url``).
+        """
+        from .collect.reddit import ingest_reddit
+
+        return ingest_reddit(self, subreddit, query=query, since=since, comments=comments, limit=limit,
+                             more_limit=more_limit, overlap_hours=overlap_hours, source=source, reddit=reddit,
+                             client_settings=client_settings, progress=progress)
 
     # --- collectors API (issue 5): methods go above this line ---
 
