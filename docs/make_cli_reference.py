@@ -27,12 +27,27 @@ a test fails when it drifts.
 """
 
 
+def _section(runner: CliRunner, path: list[str], level: int) -> list[str]:
+    out = runner.invoke(cli, [*path, "--help"], prog_name="vocmine").output.rstrip()
+    return [f"{'#' * level} vocmine {' '.join(path)}\n", "```text", out, "```\n"]
+
+
 def render() -> str:
+    import click
+
+    from vocmine.cli import VocmineGroup
+
     runner = CliRunner()
     parts = [INTRO, "## vocmine\n", "```text", runner.invoke(cli, ["--help"], prog_name="vocmine").output.rstrip(), "```\n"]
     for name in sorted(cli.commands):
-        out = runner.invoke(cli, [name, "--help"], prog_name="vocmine").output.rstrip()
-        parts += [f"## vocmine {name}\n", "```text", out, "```\n"]
+        parts += _section(runner, [name], 2)
+        cmd = cli.commands[name]
+        if isinstance(cmd, click.Group):  # each subcommand has its own options
+            for sub in sorted(cmd.commands):
+                parts += _section(runner, [name, sub], 3)
+        if name == "ingest":  # online sources: `vocmine ingest reddit ...`
+            for sub in sorted(VocmineGroup.ingest_sources):
+                parts += _section(runner, [name, sub], 3)
     return "\n".join(parts)
 
 

@@ -14,10 +14,14 @@ def _db(demo_dir):
 
 def test_demo_counts_match_the_generated_sample(demo_dir):
     data = generate(seed=7)
-    nonblank_survey = sum(1 for s in data.survey if (s["comment"] or "").strip())
     conn = _db(demo_dir)
     by_source = dict(conn.execute("select source, count(*) from feedback group by source"))
-    assert by_source == {"webstore": len(data.reviews), "nps-survey": nonblank_survey}
+    # every survey answer is stored, the ones with a score and no comment too (NPS needs them)
+    assert by_source == {"webstore": len(data.reviews), "nps-survey": len(data.survey)}
+    blank = sum(1 for s in data.survey if not (s["comment"] or "").strip())
+    assert blank > 20
+    assert conn.execute("select count(*) from feedback where source = 'nps-survey' and text = '' "
+                        "and nps is not null").fetchone()[0] == blank
     assert conn.execute("select count(*) from tickets").fetchone()[0] == len(data.tickets)
     langs = dict(conn.execute("select language, count(*) from feedback group by language"))
     assert langs["en"] > 1000 and langs["ko"] > 500

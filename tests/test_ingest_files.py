@@ -221,3 +221,17 @@ def test_search_finds_korean_by_prefix_and_english(ws, write_csv):
     ws.ingest(path)
     assert ws.search("배송")["text"].tolist() == ["배송이 너무 늦어요"]
     assert ws.search("late delivery")["text"].tolist() == ["Delivery was late again"]
+
+
+def test_a_survey_score_without_a_comment_is_stored_and_counts_in_nps(ws, write_csv):
+    path = write_csv("nps.csv", [
+        ["response_id", "How likely are you to recommend us? (0-10)", "Comments"],
+        ["1", "10", "Love it"],
+        ["2", "3", ""],            # a detractor who wrote nothing: still an answer
+        ["3", "", ""],             # nothing at all: rejected
+    ])
+    r = ws.ingest(path, source="nps")
+    assert (r.inserted, r.rejected) == (2, 1)
+    assert any("row 4: empty text" in m for m in r.messages)
+    assert ws.stats()["nps"]["responses"] == 2
+    assert ws.analyze().feedback == 2  # the empty one is analysed to nothing, not an error

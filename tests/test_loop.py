@@ -52,7 +52,8 @@ def test_suggestions_rank_quoted_phrases_first_and_rejections_stick(demo_ws):
     assert not any(r["target"] == "배송이 늦다" for r in nim101)
     demo_ws.reject_link("NIM-101", "heavier than described")
     again = demo_ws.suggest_links()
-    assert not any(r["ticket"] == "NIM-101" and r["target"] == "heavier than described" for r in again)
+    assert not any(r["ticket"] == "NIM-101" and r["target_type"] == "phrase" and r["target"] == "heavier than described"
+                   for r in again)
     assert (demo_ws.links("rejected")["target"] == "heavier than described").any()
 
 

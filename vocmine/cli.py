@@ -135,6 +135,8 @@ def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: 
 
     Re-running adds nothing; changed rows are updated in place; bad rows are reported by row
     number, kept in the rejects table (see 'vocmine rejects') and never stop the file.
+
+    Online sources have their own options: 'vocmine ingest reddit --help'. Web reviews: 'vocmine scrape'.
     """
     from .sources.base import ColumnMap
 

@@ -14,8 +14,8 @@ def _clean(value):
 
 
 @click.command()
-@click.option("--by", type=click.Choice(["topic", "phrase", "category"]), default="topic", show_default=True,
-              help="What to follow week by week.")
+@click.option("--by", type=click.Choice(["topic", "parent", "phrase", "category"]), default="topic", show_default=True,
+              help="What to follow week by week (parent: topic families, the cause level).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
 @click.option("--source", help="Only this source.")
 @click.option("--weeks", default=8, show_default=True, help="Weeks to show (the most recent).")

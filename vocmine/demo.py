@@ -75,7 +75,7 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
             f"{r1.rejected} rejected")
         r2 = ws.ingest(files["survey"], source="nps-survey", kind="survey", id="response_id", created="submitted_at",
                        text="What is the main reason for your score?", contact="email", consent="contact_consent")
-        say(f"survey: {r2.inserted} new, {r2.unchanged} unchanged, {r2.rejected} rejected (blank answers)")
+        say(f"survey: {r2.inserted} new, {r2.unchanged} unchanged, {r2.rejected} rejected")
         tickets = json.loads(files["tickets"].read_text(encoding="utf-8"))
         new_tickets = ws.add_tickets(tickets, tracker="local")
         say(f"tickets: {new_tickets} new of {len(tickets)}")
@@ -99,9 +99,10 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
             "links": decided, "report": str(report["html"]), "site": str(root / "site")}
 
 
-# The demo plays the product team's part: it accepts the link suggestions that quote customers
-# (score 1.0) for shipped tickets, adds the variants a person reviewing the list would accept, gives
-# entries their Korean public wording and approves the one whose evidence is in.
+# The demo plays the product team's part: it accepts the phrase suggestions that quote customers
+# (score 1.0) for shipped tickets (topic suggestions are left for a person to review), adds the
+# variants a person reviewing the list would accept, gives entries their Korean public wording
+# and approves the one whose evidence is in.
 SITE = {"company": "Nimbus Gear", "base_url": "https://nimbus-gear.example/changes/",
         "title_en": "Nimbus Gear: you said, we did", "title_ko": "님버스 기어: 고객 의견과 개선"}
 EXTRA_LINKS = {
@@ -135,7 +136,7 @@ def _close_the_loop(ws) -> dict[str, int]:
                if (status or "").lower() in DONE}
     accepted = 0
     for s in ws.suggest_links():
-        if s["ticket"] in shipped and s["score"] >= 0.9:
+        if s["ticket"] in shipped and s["score"] >= 0.9 and s["target_type"] == "phrase":
             ws.accept_link(s["ticket"], s["target_id"], s["target_type"])
             accepted += 1
     for key, targets in EXTRA_LINKS.items():

@@ -191,7 +191,9 @@ class Preparer:
     def prepare(self, fb: Feedback, warn: Callable[[str, str], None]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Return (feedback row, contact row or None). ``warn(field, message)`` reports dropped fields."""
         text = _text(fb.text)
-        check_text(text, self.max_chars)
+        if text or fb.nps in (None, "") and fb.csat in (None, ""):
+            # A survey answer with a score and no comment is still an answer: NPS and CSAT need it.
+            check_text(text, self.max_chars)
         title = _text(fb.title)[:1000] or None
         author_raw = _text(fb.author)
         author = privacy.pseudonym(author_raw, self.key) if author_raw else None
@@ -226,6 +228,8 @@ class Preparer:
             self._occurrences[base] = n
             external = f"h:{base}" + (f":{n}" if n > 1 else "")
 
+        if not text and nps is None and csat is None:
+            raise FieldError("text", "empty text (and no valid score)")
         language = fb.language or lang.detect(text)
         if language == "und" and self.default_language:
             language = self.default_language

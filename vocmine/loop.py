@@ -81,12 +81,48 @@ def _phrase_categories(conn) -> dict[int, str]:
     return {h: c for h, (n, c) in best.items()}
 
 
+SEMANTIC_FLOOR = 0.45  # cosine below this says nothing; 1.0 adds SEMANTIC_WEIGHT to the score
+SEMANTIC_WEIGHT = 0.5
+
+
+def _semantic(embedder: Any, tickets: list[str], targets: list[str]):
+    """Cosine similarities (tickets x targets) with an English sentence embedder, or None."""
+    from .embed import get_embedder
+    from .errors import ModelError
+
+    if not tickets or not targets or embedder is False:
+        return None
+    try:
+        emb = _embedder(embedder or "minilm")
+        vecs = emb.embed(tickets + targets)
+    except ModelError as exc:  # the link step still works on quotes, categories and words
+        log.warning("link suggestions without semantic similarity: %s", exc)
+        return None
+    return vecs[:len(tickets)] @ vecs[len(tickets):].T
+
+
+def _embedder(spec: Any):
+    from .embed import get_embedder
+
+    if isinstance(spec, str):
+        if spec not in _EMBEDDERS:
+            _EMBEDDERS[spec] = get_embedder(spec)
+        return _EMBEDDERS[spec]
+    return get_embedder(spec)
+
+
+_EMBEDDERS: dict[str, Any] = {}
+
+
 def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, min_customers: int = 2,
                   embedder: Any = None) -> list[dict[str, Any]]:
     """Score ticket <-> phrase (and topic) pairs and store the suggestions; return them, best first.
 
     Each suggestion has ticket, target_type, target_id, target (its words), score 0..1 and
     evidence (a list of reasons). Decided pairs (accepted or rejected) are left as they are.
+    Evidence: the ticket quoting the phrase, the same taxonomy category, shared words, and the
+    semantic similarity of the ticket to English phrases and topics (``embedder``: default the
+    packaged MiniLM; ``False`` turns it off).
     """
     from . import load_taxonomy
     from .categorize import Categorizer
@@ -103,9 +139,20 @@ def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, 
     decided = {(t, tt, tid) for t, tt, tid in conn.execute(
         "select ticket_id, target_type, target_id from links where status in ('accepted', 'rejected')")}
     tickets = conn.execute("select id, key, title, body, labels from tickets").fetchall()
+    en_heads = [h for h, v in heads.items() if v["language"] == "en"]
+    en_topics = [t[0] for t in topics if t[2] == "en"]
+    sims = _semantic(embedder, [f"{t[2] or ''}. {(t[3] or '')[:600]}" for t in tickets],
+                     [" / ".join(heads[h]["members"][:5]) for h in en_heads]
+                     + [t[1] or "" for t in topics if t[2] == "en"])
     out: list[dict[str, Any]] = []
     now = now_iso()
-    for tid, key, title, body, labels in tickets:
+    for row_i, (tid, key, title, body, labels) in enumerate(tickets):
+        semantic: dict[tuple[str, int], float] = {}
+        if sims is not None:
+            for j, h in enumerate(en_heads):
+                semantic[("phrase", h)] = float(sims[row_i, j])
+            for j, t in enumerate(en_topics):
+                semantic[("topic", t)] = float(sims[row_i, len(en_heads) + j])
         text = f"{title or ''}\n{body or ''}"
         label_words = " ".join(json.loads(labels or "[]"))
         quoted = _ticket_phrases(text)
@@ -148,6 +195,11 @@ def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, 
                 c["evidence"].append(f"the ticket quotes the topic's phrase: \"{quoted_in_topic[0]}\"")
             if c["score"] > 0:
                 cands[("topic", topic_id)] = c
+        for target_key, cos in semantic.items():
+            if cos >= SEMANTIC_FLOOR:
+                c = cands.setdefault(target_key, {"score": 0.0, "evidence": []})
+                c["score"] = min(1.0, c["score"] + SEMANTIC_WEIGHT * (cos - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR))
+                c["evidence"].append(f"close in meaning to the ticket (similarity {cos:.2f})")
         for (ttype, target), c in cands.items():
             if c["score"] < min_score or (tid, ttype, target) in decided:
                 continue

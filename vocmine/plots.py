@@ -49,12 +49,13 @@ def _ax(ax=None, size=(8, 4)):
 def _by(ws, by: str | None) -> str:
     if by:
         return by
-    return "topic" if ws.db.conn.execute("select 1 from topics where status = 'active' limit 1").fetchone() \
+    return "parent" if ws.db.conn.execute("select 1 from topics where status = 'active' limit 1").fetchone() \
         else "category"
 
 
 def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int = 15, ax=None):
-    """Horizontal bars: complaint volume (distinct feedback) per topic, or per category before topics exist."""
+    """Horizontal bars: complaint volume (distinct feedback) per topic family (``by="topic"``: per
+    topic), or per taxonomy category before the topic stage has run."""
     key = _by(ws, by)
     df = ws.trends(key, lang=lang)
     if df.empty:
@@ -63,7 +64,7 @@ def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int 
     ax = _ax(ax, (8, max(2.5, 0.35 * len(sizes) + 1)))
     ax.barh(sizes.index.astype(str), sizes.values, color="#2b5fad")
     ax.set_xlabel("complaints (distinct feedback)")
-    ax.set_title(f"Complaints by {key}")
+    ax.set_title(f"Complaints by {'topic family' if key == 'parent' else key}")
     for i, v in enumerate(sizes.values):
         ax.text(v, i, f" {int(v)}", va="center", fontsize=8)
     return ax
@@ -83,7 +84,7 @@ def topics_over_time(ws, *, by: str | None = None, lang: str | None = None, top:
         up = g[g["spike"] == "up"]
         ax.scatter(up["week"], up["volume"], s=80, facecolors="none", edgecolors=line.get_color(), linewidths=2)
     ax.set_ylabel("complaints per week")
-    ax.set_title(f"Complaints by {key} over time (circles: spikes)")
+    ax.set_title(f"Complaints by {'topic family' if key == 'parent' else key} over time (circles: spikes)")
     ax.tick_params(axis="x", rotation=60, labelsize=8)
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     return ax

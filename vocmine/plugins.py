@@ -20,6 +20,11 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "xlsx": "vocmine.sources.xlsx_source:XlsxSource",
         "text": "vocmine.sources.text_source:TextSource",
     },
+    "vocmine.embedders": {
+        "minilm": "vocmine.embed:MiniLMEmbedder",
+        "minilm-fp32": "vocmine.embed:MiniLMFP32Embedder",
+        "kiwi-lsa": "vocmine.embed:KiwiLsaEmbedder",
+    },
     "vocmine.trackers": {
         "local": "vocmine.trackers.local:LocalTracker",
         "github": "vocmine.trackers.github:GitHubTracker",

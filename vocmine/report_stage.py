@@ -49,10 +49,10 @@ def latest_week(ws) -> str | None:
 
 
 def _topic_key(ws) -> str:
-    """Topics once the topic stage has run; taxonomy categories before that."""
+    """Topic families (the cause level) once the topic stage has run; taxonomy categories before."""
     conn = ws.db.conn
     has = conn.execute("select 1 from topics where status = 'active' limit 1").fetchone()
-    return "topic" if has else "category"
+    return "parent" if has else "category"
 
 
 def _totals(conn, lo: str, hi: str) -> dict[str, int]:
@@ -144,7 +144,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     if len(frame):
         frame = flag(frame[frame["week"] <= week])
         cats = {}
-        if by == "topic":
+        if by != "category":
             cats = dict(conn.execute("select id, category from topics"))
         for key, g in frame.groupby("key", sort=False):
             g = g.set_index("week")
@@ -153,8 +153,8 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
             row = g.loc[week]
             prev_w = _week(monday - timedelta(days=7))
             item = {
-                "id": key if by == "topic" else None, "label": names.get(key, str(key)),
-                "category": cats.get(key) if by == "topic" else key,
+                "id": key if by != "category" else None, "label": names.get(key, str(key)),
+                "category": cats.get(key) if by != "category" else key,
                 "volume": int(row["volume"]), "previous": int(g.loc[prev_w]["volume"]) if prev_w in g.index else 0,
                 "spike": row["spike"] or "", "new": bool(row["new"]),
                 "weekly": [{"week": w, "volume": int(g.loc[w]["volume"]) if w in g.index else 0} for w in weeks],
@@ -167,7 +167,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
         topics.sort(key=lambda t: (-t["volume"], -t["previous"], t["label"]))
         topics = topics[:top]
         for t in topics:
-            t["quotes"] = _quotes(conn, by, t["id"] if by == "topic" else t["category"], lo, hi)
+            t["quotes"] = _quotes(conn, by, t["id"] if by != "category" else t["category"], lo, hi)
     ctx["topics"] = topics
 
     # Phrases of the last eight weeks: the trend compares the last four with the four before.
@@ -193,9 +193,10 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
 
 
 def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2) -> list[Any]:
-    if by == "topic":
-        join, where = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id",
-                       "coalesce(t.merged_into, st.topic_id) = ?")
+    if by in ("topic", "parent"):
+        join = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id "
+                "join topics e on e.id = coalesce(t.merged_into, t.id)")
+        where = "coalesce(e.parent_id, e.id) = ?" if by == "parent" else "e.id = ?"
     else:
         join, where = "join segment_categories sc on sc.segment_id = s.id", "sc.category = ?"
     rows = conn.execute(

@@ -221,3 +221,11 @@ def _loop(db: sqlite_utils.Database) -> None:
         foreign_keys=[("change_id", "changes", "id"), ("feedback_id", "feedback", "id")],
     )
     db["notifications"].create_index(["change_id", "contact"], unique=True)
+
+
+@migration("0007_topics_extra")
+def _topics_extra(db: sqlite_utils.Database) -> None:
+    # A workspace-fitted embedder (kiwi-lsa) keeps its fit here, so vectors stay comparable over weeks.
+    db["embedder_states"].create({"name": str, "state": bytes, "created_at": str}, pk="name")
+    # A topic's label in other languages, set by 'vocmine topics rename ID LABEL --lang ko'.
+    db["topics"].add_column("labels", str)

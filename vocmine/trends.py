@@ -22,6 +22,9 @@ WEEK_SQL = (
 _KEYS = {
     "topic": ("coalesce(t.merged_into, st.topic_id)", "join segment_topics st on st.segment_id = s.id "
               "join topics t on t.id = st.topic_id"),
+    # Topic families: a topic's parent (the cause level: weight, delivery, ...), else the topic.
+    "parent": ("coalesce(e.parent_id, e.id)", "join segment_topics st on st.segment_id = s.id "
+               "join topics t on t.id = st.topic_id join topics e on e.id = coalesce(t.merged_into, t.id)"),
     "category": ("sc.category", "join segment_categories sc on sc.segment_id = s.id and sc.category is not null"),
     "phrase": ("coalesce(p.group_id, p.id)", "join phrase_mentions m on m.segment_id = s.id "
                "join phrases p on p.id = m.phrase_id"),
@@ -53,7 +56,7 @@ def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | N
            source: str | None = None) -> pd.DataFrame:
     """Return one row per (key, week) with volume, complaints and mean sentiment; empty weeks as 0.
 
-    ``by`` is "topic", "phrase" or "category". Columns: key, week, volume (distinct feedback),
+    ``by`` is "topic", "parent" (topic families), "phrase" or "category". Columns: key, week, volume (distinct feedback),
     segments, sentiment (mean segment polarity), share (of all feedback that week).
     """
     if by not in _KEYS:

@@ -427,7 +427,7 @@ class Workspace:
         conn = self.db.conn
         if by == "phrase":
             return dict(conn.execute("select id, phrase from phrases"))
-        if by == "topic":
+        if by in ("topic", "parent"):
             return dict(conn.execute("select id, coalesce(custom_label, label) from topics"))
         from .categorize import label
         from .resources import load_taxonomy
@@ -519,6 +519,63 @@ class Workspace:
                     self.db["tickets"].insert(row)
                     new += 1
         return new
+
+    def update_topics(self, *, refit: bool = False, all_segments: bool = False, embedder: Any = None,
+                      progress: Progress | None = None) -> dict[str, Any]:
+        """Categorise and embed new segments, assign them to topics (stable ids), create topics only
+        for new clusters, replay the team's edits and relabel; returns counts (embedded, assigned,
+        new_topics, outliers, outlier_share, topics). ``refit=True`` rediscovers all topics and
+        maps old ids to new (``topic_lineage``); ``embedder`` is a name or a local model folder."""
+        from .topic_stage import update_topics
+
+        return update_topics(self, refit=refit, all_segments=all_segments, embedder=embedder, progress=progress)
+
+    def topics(self, lang: str | None = None, include_merged: bool = False, limit: int | None = None) -> "pd.DataFrame":
+        """Return topics, biggest first: id, label, language, category, parent_id, parent, size,
+        customers, keywords, trend (latest 4 weeks / 4 before), status, merged_into, labels."""
+        from .topics import topics_frame
+
+        return topics_frame(self, lang=lang, include_merged=include_merged, limit=limit)
+
+    def topic(self, topic_id: int) -> Any:
+        """Return one Topic (``.examples(n)`` redacted quotes, ``.trend()``, ``.label``, ``.size``...)."""
+        from .topics import Topic
+
+        return Topic(self, topic_id)
+
+    def rename_topic(self, topic_id: int, label: str, lang: str | None = None) -> dict[str, Any]:
+        """Rename a topic (``lang``: the label's language); the edit survives later runs and refits."""
+        from .topics import rename_topic
+
+        return rename_topic(self, topic_id, label, lang)
+
+    def merge_topics(self, target: int, *sources: int) -> dict[str, Any]:
+        """Merge topics into ``target``; the edit survives later runs and refits. Returns the target."""
+        from .topics import merge_topics
+
+        flat = [s for x in sources for s in (x if isinstance(x, (list, tuple)) else [x])]
+        return merge_topics(self, target, flat)
+
+    def split_topic(self, topic_id: int, parts: int | None = None) -> list[dict[str, Any]]:
+        """Split a topic into 2+ (``parts``, default whichever of 2-4 separates best); returns the parts."""
+        from .topics import split_topic
+
+        return split_topic(self, topic_id, parts)
+
+    def suggest_taxonomy(self) -> list[dict[str, Any]]:
+        """Return proposals (new categories or keywords) for topics most of whose segments no
+        taxonomy category takes; each has the topic ``id`` to accept it by."""
+        from .topic_stage import suggest_taxonomy
+
+        return suggest_taxonomy(self)
+
+    def accept_taxonomy(self, *ids: int, file: str | os.PathLike | None = None) -> dict[str, Any]:
+        """Write the suggestions for topic ``ids`` into a taxonomy YAML (``file``, else the
+        workspace's copy, else a copy of the default beside the workspace) and use it from now on."""
+        from .topic_stage import accept_taxonomy
+
+        flat = [int(s) for x in ids for s in (x if isinstance(x, (list, tuple)) else [x])]
+        return accept_taxonomy(self, flat, file=file)
 
     # --- topics and taxonomy API (issue 4): methods go above this line ---
 
