@@ -204,3 +204,15 @@ def test_cli_topics_json_show_rename_and_taxonomy(demo_ws, tmp_path):
     assert r.exit_code == 1 and "unknown topic 999999" in r.output
     r = runner.invoke(cli, ["--db", db, "taxonomy", "suggest", "--json"])
     assert r.exit_code == 0 and isinstance(json.loads(r.output), list)
+
+
+def test_weight_family_spikes_before_the_fix_and_falls_after_it(demo_ws):
+    df = demo_ws.trends("parent")
+    for lang, name in (("en", "Weight & build"), ("ko", "무게·구조")):
+        fam = df[df["name"] == name].set_index("week")
+        assert len(fam), (lang, sorted(set(df["name"])))
+        spikes = list(fam.index[fam["spike"] == "up"])
+        assert spikes and all(w < "2026-W39" for w in spikes), (name, spikes)  # NIM-101 shipped in W39
+        before = fam.loc["2026-W35":"2026-W38", "volume"].mean()
+        after = fam.loc["2026-W40":, "volume"].mean()
+        assert after < before / 4, (name, before, after)
