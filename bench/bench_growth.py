@@ -3,10 +3,11 @@
     python bench/bench_growth.py --data ../shared/data --rows 1000000 --weeks 100 --work /tmp/growth
 
 Builds real-language feedback from the public datasets (English clothing reviews, Korean NSMC
-reviews): each row is one real review, and six rows in ten also get one sentence of another
-review in the same language, so that rows are distinct (near-duplicates are what the ingest
-stage flags; a benchmark made of repeats would measure the wrong thing). Rows are spread over
-``--weeks`` ISO weeks; the last week is held back as "the new week".
+reviews, about 73k distinct texts): each row is one real review, and six rows in ten also get
+one sentence of another review in the same language, so that most rows are distinct. The rest
+repeat a review already drawn and are flagged as near-duplicates by the ingest stage (about 30%
+of a million), as re-posted reviews would be; every row is still stored and analysed. Rows are
+spread over ``--weeks`` ISO weeks; the last week is held back as "the new week".
 
 Then, each step in a fresh ``vocmine`` process (peak RSS is that process's own):
   1. ingest the base (all weeks but the last)        4. ingest the new week
