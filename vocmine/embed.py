@@ -76,6 +76,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bars in vocmine's output
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise ModelError("sentence-transformers is not installed; pip install sentence-transformers") from exc
         try:
