@@ -56,6 +56,14 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _records(df: Any) -> list[dict[str, Any]]:
+    """A DataFrame's rows as dicts with NaN as None, ready for JSON and for printing."""
+    import math
+
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")]
+
+
 def _workspace(ctx: click.Context, create: bool = True):
     from .workspace import Workspace
 

@@ -1,16 +1,10 @@
 """CLI commands for trends and the loop: ``vocmine trends``, ``vocmine link ...``, ``vocmine entries ...``."""
 from __future__ import annotations
 
-import json
-import math
 
 import click
 
-from .cli import _echo_json, _workspace
-
-
-def _clean(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
+from .cli import _echo_json, _records, _workspace
 
 
 @click.command()
@@ -27,7 +21,7 @@ def trends(ctx: click.Context, by: str, lang: str | None, source: str | None, we
     """Weekly complaint volume per topic, phrase or category, with spikes (±2σ of 8 weeks) and new ones."""
     df = _workspace(ctx, create=False).trends(by, lang=lang, source=source, complaints_only=not all_segments)
     if as_json:
-        _echo_json([{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")])
+        _echo_json(_records(df))
         return
     if df.empty:
         click.echo("no trends yet (run 'vocmine analyze' and 'vocmine topics' first)")

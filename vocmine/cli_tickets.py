@@ -1,12 +1,11 @@
 """CLI commands for tickets and customer notifications: ``vocmine tickets ...``, ``vocmine notify``."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import click
 
-from .cli import _echo_json, _workspace
+from .cli import _echo_json, _records, _workspace
 
 STATUSES = ["open", "in_progress", "done"]
 
@@ -92,8 +91,7 @@ def tickets_update(ctx: click.Context, key: str, labels: tuple[str, ...], tracke
 def tickets_list(ctx: click.Context, status: str | None, tracker: str | None, as_json: bool) -> None:
     """List tickets with their status, release and done date."""
     df = _workspace(ctx, create=False).tickets(status=status, tracker=tracker)
-    rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-            for r in df.to_dict(orient="records")]
+    rows = _records(df)
     if as_json:
         _echo_json(rows)
         return
@@ -220,8 +218,7 @@ def notify(ctx: click.Context, outbox: str | None, send: bool, smtp_host: str | 
 def notifications(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """List the customers told (or queued, failed, cancelled) about each entry."""
     df = _workspace(ctx, create=False).notifications(status)
-    rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-            for r in df.to_dict(orient="records")]
+    rows = _records(df)
     if as_json:
         _echo_json(rows)
         return

@@ -110,3 +110,44 @@ def _epoch(x: float) -> str:
     if not 0 < x < 4e9:
         raise ValueError(f"epoch time out of range: {x!r}")
     return iso(dt.datetime.fromtimestamp(x, _UTC))
+
+
+# -- ISO weeks ("2026-W38"): the unit of every trend, report and weekly run --------------------------
+
+_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+
+
+def iso_week(d: dt.date) -> str:
+    """Return the ISO week of a date as "2026-W38"."""
+    year, num, _ = d.isocalendar()
+    return f"{year}-W{num:02d}"
+
+
+def parse_week(week: str) -> tuple[int, int]:
+    """Return (year, week number) of "2026-W38"; ConfigError names the right form otherwise."""
+    from .errors import ConfigError
+
+    m = _WEEK_RE.fullmatch(str(week or ""))
+    if not m or not 1 <= int(m.group(2)) <= 53:
+        raise ConfigError(f"bad ISO week {week!r}; use the form 2026-W38")
+    return int(m.group(1)), int(m.group(2))
+
+
+def week_monday(week: str) -> dt.date:
+    """Return the Monday of an ISO week ("2026-W38" -> 2026-09-14)."""
+    from .errors import ConfigError
+
+    year, num = parse_week(week)
+    try:
+        return dt.date.fromisocalendar(year, num, 1)
+    except ValueError:
+        raise ConfigError(f"bad ISO week {week!r}: {year} has no week {num}") from None
+
+
+def weeks_between(first: str, last: str) -> list[str]:
+    """Return every ISO week from ``first`` to ``last``, both included."""
+    d, end, out = week_monday(first), week_monday(last), []
+    while d <= end:
+        out.append(iso_week(d))
+        d += dt.timedelta(days=7)
+    return out

@@ -87,7 +87,6 @@ SEMANTIC_WEIGHT = 0.5
 
 def _semantic(embedder: Any, tickets: list[str], targets: list[str]):
     """Cosine similarities (tickets x targets) with an English sentence embedder, or None."""
-    from .embed import get_embedder
     from .errors import ModelError
 
     if not tickets or not targets or embedder is False:

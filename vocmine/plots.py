@@ -121,8 +121,9 @@ def before_after(ws, entry: str | int, *, ax=None):
     if weekly.empty:
         raise ConfigError(f"entry {entry!r} has no evidence yet: run ws.build_entries()")
     weekly["rate"] = weekly["complaints"] / weekly["feedback"].where(weekly["feedback"] > 0)
-    from .weekly import iso_week
     from datetime import date
+
+    from .dates import iso_week
 
     ship = iso_week(date.fromisoformat(e["shipped_at"][:10]))
     ax = _ax(ax)

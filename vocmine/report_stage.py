@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .dates import iso_week, week_monday
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -25,19 +26,6 @@ TOP_TOPICS = 8
 TOP_PHRASES = 10
 HISTORY_WEEKS = 12
 SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
-
-
-def _monday(week: str) -> date:
-    try:
-        y, n = week.split("-W")
-        return date.fromisocalendar(int(y), int(n), 1)
-    except (ValueError, AttributeError) as exc:
-        raise ConfigError(f"bad ISO week {week!r}; use the form 2026-W38") from exc
-
-
-def _week(d: date) -> str:
-    y, n, _ = d.isocalendar()
-    return f"{y}-W{n:02d}"
 
 
 def latest_week(ws) -> str | None:
@@ -104,11 +92,11 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     week = week or latest_week(ws)
     if not week:
         raise ConfigError("the workspace has no feedback yet; run 'vocmine ingest' first")
-    monday = _monday(week)
+    monday = week_monday(week)
     lo, hi = _iso(monday), _iso(monday + timedelta(days=7))
     plo = _iso(monday - timedelta(days=7))
     first = monday - timedelta(weeks=HISTORY_WEEKS - 1)
-    weeks = [_week(first + timedelta(weeks=i)) for i in range(HISTORY_WEEKS)]
+    weeks = [iso_week(first + timedelta(weeks=i)) for i in range(HISTORY_WEEKS)]
 
     ctx: dict[str, Any] = {"week": week, "lang": lang}
     if company:
@@ -117,7 +105,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     ctx["previous"] = _totals(conn, plo, lo)
     ctx["volume"] = []
     for w in weeks:
-        m = _monday(w)
+        m = week_monday(w)
         t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)))
         ctx["volume"].append({"week": w, "feedback": t["feedback"], "complaints": t["complaints"]})
     ctx["sources"] = [{"source": s, "feedback": n} for s, n in conn.execute(
@@ -151,7 +139,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
             if week not in g.index:
                 continue
             row = g.loc[week]
-            prev_w = _week(monday - timedelta(days=7))
+            prev_w = iso_week(monday - timedelta(days=7))
             item = {
                 "id": key if by != "category" else None, "label": names.get(key, str(key)),
                 "category": cats.get(key) if by != "category" else key,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .dates import weeks_between
 from .errors import ConfigError
 
 WEEK_SQL = (
@@ -34,22 +35,6 @@ _KEYS = {
 def week_of(column: str = "f.created_at") -> str:
     """Return SQL for the ISO week ('2026-W36') of a timestamp column (ingest time as fallback)."""
     return WEEK_SQL.format(c=f"coalesce({column}, f.ingested_at)")
-
-
-def all_weeks(first: str, last: str) -> list[str]:
-    """Return every ISO week from ``first`` to ``last`` inclusive ('2026-W01' style)."""
-    from datetime import date, timedelta
-
-    def monday(w: str) -> date:
-        y, n = w.split("-W")
-        return date.fromisocalendar(int(y), int(n), 1)
-
-    out, d, end = [], monday(first), monday(last)
-    while d <= end:
-        y, n, _ = d.isocalendar()
-        out.append(f"{y}-W{n:02d}")
-        d += timedelta(days=7)
-    return out
 
 
 def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
@@ -84,7 +69,7 @@ def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | N
         + (" and f.source = ?" if source else "") + " group by 1", [source] if source else []).fetchall())
     if df.empty:
         return df.assign(share=pd.Series(dtype=float))
-    weeks = all_weeks(min(totals), max(totals))
+    weeks = weeks_between(min(totals), max(totals))
     full = pd.MultiIndex.from_product([sorted(df["key"].unique(), key=str), weeks], names=["key", "week"])
     df = df.set_index(["key", "week"]).reindex(full).reset_index()
     df[["volume", "segments"]] = df[["volume", "segments"]].fillna(0).astype(int)

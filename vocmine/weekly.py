@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .dates import iso_week, week_monday
 from .errors import ConfigError, VocmineError
 
 if sys.version_info >= (3, 11):
@@ -208,19 +209,9 @@ def lock(workspace: Path) -> Iterator[Path]:
 
 # -- weeks ------------------------------------------------------------------------------------
 
-def iso_week(d: date) -> str:
-    """The ISO week of a date as '2026-W38'."""
-    y, n, _ = d.isocalendar()
-    return f"{y}-W{n:02d}"
-
-
 def check_week(week: str) -> str:
     """Return ``week`` when it is an ISO week ('2026-W38'), else raise ConfigError."""
-    try:
-        y, n = week.split("-W")
-        date.fromisocalendar(int(y), int(n), 1)
-    except (ValueError, AttributeError):
-        raise ConfigError(f"bad ISO week {week!r}; use the form 2026-W38") from None
+    week_monday(week)
     return week
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .site import RenderPublisher
 from .templates import TemplateDirs, environment, strings_for, write_if_changed
 from .views import base_url, check_languages, entry_view, pick, publishable
 
@@ -43,17 +44,8 @@ def render_changelog(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, 
     return paths
 
 
-class MarkdownPublisher:
+class MarkdownPublisher(RenderPublisher):
     """Publisher of the changelog as Markdown files (``render_changelog`` as a plugin)."""
 
     name = "markdown"
-
-    def __init__(self, site: Mapping[str, Any], *, template_dir: TemplateDirs = None,
-                 languages: Sequence[str] = ("en", "ko")) -> None:
-        self.site = site
-        self.template_dir = template_dir
-        self.languages = languages
-
-    def publish(self, entries: Iterable[Mapping[str, Any]], out: str | Path) -> list[Path]:
-        """Write the Markdown changelog of ``entries`` into folder ``out``; return its files."""
-        return render_changelog(entries, out, self.site, self.template_dir, self.languages)
+    render = staticmethod(render_changelog)

@@ -117,10 +117,11 @@ def _remove_stale(folder: Path, slugs: set[str]) -> None:
             log.info("removed %s: the entry is no longer published", page)
 
 
-class SitePublisher:
-    """Publisher of the static changelog site with Atom feeds (``render_site`` as a plugin)."""
+class RenderPublisher:
+    """A publisher that is one render function as a plugin: subclasses name ``render``."""
 
-    name = "site"
+    name = ""
+    render = staticmethod(render_site)
 
     def __init__(self, site: Mapping[str, Any], *, template_dir: TemplateDirs = None,
                  languages: Sequence[str] = ("en", "ko")) -> None:
@@ -129,5 +130,12 @@ class SitePublisher:
         self.languages = languages
 
     def publish(self, entries: Iterable[Mapping[str, Any]], out: str | Path) -> list[Path]:
-        """Render ``entries`` as the site in folder ``out``; return its files."""
-        return render_site(entries, out, self.site, self.template_dir, self.languages)
+        """Render ``entries`` into folder ``out``; return the files."""
+        return self.render(entries, out, self.site, self.template_dir, self.languages)
+
+
+class SitePublisher(RenderPublisher):
+    """Publisher of the static changelog site with Atom feeds (``render_site`` as a plugin)."""
+
+    name = "site"
+    render = staticmethod(render_site)

@@ -25,6 +25,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..errors import ConfigError
+from ..dates import iso_week, parse_week, week_monday, weeks_between  # noqa: F401 - re-exported to templates
 from ..resources import data_path
 from . import charts
 from .strings import STRINGS
@@ -206,38 +207,14 @@ def rfc3339(value: Any) -> str:
     return parsed.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _check_week(week: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{4})-W(\d{2})", str(week or ""))
-    if not m or not 1 <= int(m.group(2)) <= 53:
-        raise ConfigError(f"bad ISO week {week!r}; use the form 2026-W38")
-    return int(m.group(1)), int(m.group(2))
-
-
-def week_start(week: str) -> dt.date:
-    """Return the Monday of an ISO week ("2026-W38" -> 2026-09-14)."""
-    year, num = _check_week(week)
-    try:
-        return dt.date.fromisocalendar(year, num, 1)
-    except ValueError:
-        raise ConfigError(f"bad ISO week {week!r}: {year} has no week {num}") from None
+_check_week = parse_week
+week_start = week_monday
 
 
 def week_of(value: Any) -> str:
     """Return the ISO week ("2026-W39") of a date or timestamp."""
     d = to_date(value)
-    if d is None:
-        return ""
-    year, num, _ = d.isocalendar()
-    return f"{year}-W{num:02d}"
-
-
-def weeks_between(first: str, last: str) -> list[str]:
-    """Return every ISO week from ``first`` to ``last``, both included."""
-    d, end, out = week_start(first), week_start(last), []
-    while d <= end:
-        out.append(week_of(d))
-        d += dt.timedelta(days=7)
-    return out
+    return iso_week(d) if d is not None else ""
 
 
 def format_week(week: str, lang: str = "en") -> str:
