@@ -1,4 +1,5 @@
-"""Downloader middleware: wait out ``429 Too Many Requests`` as the site asks, within a bound."""
+"""Downloader middlewares: wait out ``429 Too Many Requests`` as the site asks, within a bound; and
+robots.txt checked for every request, however many start at once."""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +7,11 @@ import email.utils
 import logging
 import time
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from . import events
 
@@ -75,3 +80,28 @@ class RetryAfterMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta["vocmine_retry_after"] = tries + 1
         return retry
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, with every request waiting for the site's robots.txt verdict.
+
+    Scrapy 2.19.0 (since the ``async def process_request`` rewrite, scrapy/scrapy#6802) lets every
+    request that arrives while robots.txt is still downloading ``await`` the same pending Deferred.
+    Awaiting a Deferred consumes its result, so the first waiter gets the parser and every later
+    one gets ``None``, which the middleware reads as "no robots.txt": with three or more start URLs
+    on one site, all but the first two went out unchecked. Each waiter here gets its own Deferred,
+    fed from the shared one without consuming it (what Scrapy did before 2.13).
+    """
+
+    async def robot_parser(self, request):
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        mine: Deferred = Deferred()
+
+        def relay(result):
+            mine.callback(result)
+            return result  # keep the result for the next waiter
+
+        pending.addBoth(relay)
+        return await maybe_deferred_to_future(mine)

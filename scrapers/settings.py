@@ -30,6 +30,9 @@ VOCMINE_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives the page up
 VOCMINE_RETRY_AFTER_TIMES = 3
 DOWNLOADER_MIDDLEWARES = {
     "vocmine.scrapers.middlewares.RetryAfterMiddleware": 540,  # before RetryMiddleware (550)
+    # Scrapy 2.19's own lets requests through unchecked while robots.txt downloads; see the class.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "vocmine.scrapers.middlewares.RobotsTxtMiddleware": 100,
 }
 
 # A safety net behind the spiders' own --max-pages count.

@@ -283,3 +283,39 @@ def test_standalone_scrapy_crawl_ingests_through_the_pipeline(tmp_path, site):
 
     with vocmine.open(db) as w:
         assert count(w, where="source = 'web:127.0.0.1' and product = '초경량 3단 우산'") == 3
+
+
+def _review_page(n: int) -> bytes:
+    body = {"@context": "https://schema.org", "@type": "Review", "itemReviewed": {"@type": "Product", "name": f"Item {n}"},
+            "author": f"buyer {n}", "reviewBody": f"Allowed page {n}: the strap broke after week {n}."}
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Item {n}</title>'
+            f'<script type="application/ld+json">{json.dumps(body)}</script></head><body></body></html>').encode()
+
+
+@pytest.mark.parametrize("n_urls", [1, 2, 4, 8])
+def test_robots_txt_is_obeyed_for_every_start_url_at_once(ws, site, n_urls):
+    """Scrapy 2.19's RobotsTxtMiddleware let the third and later concurrent start requests through."""
+    allowed = [f"/item-{i}.html" for i in range(1, n_urls)]
+    for i, path in enumerate(allowed, start=1):
+        site.overrides[path] = _review_page(i)
+    paths = list(allowed)
+    paths.insert(len(paths) // 2 + 1 if paths else 0, "/private/staff-notes.html")  # not first, not alone
+    r = ws.scrape([site.url + p for p in paths], settings=FAST)
+
+    assert not [p for p in site.hits if p.startswith("/private/")], site.hits
+    assert site.hits["/robots.txt"] == 1
+    assert {p: site.hits.get(p) for p in allowed} == {p: 1 for p in allowed}
+    assert r.failed == [{"url": site.url + "/private/staff-notes.html", "reason": "forbidden by robots.txt"}]
+    assert r.inserted == n_urls - 1 == count(ws)
+    assert count(ws, where="text like '%disallowed by robots.txt%' or url like '%/private/%'") == 0
+
+
+def test_crawl_settings_keep_the_robots_txt_fix_when_middlewares_are_replaced():
+    from vocmine.collect.crawl import build_settings
+
+    replaced = {"settings": {"DOWNLOADER_MIDDLEWARES": {"myproject.Mine": 543}}}
+    mw = build_settings(replaced).getdict("DOWNLOADER_MIDDLEWARES")
+    assert mw == {"myproject.Mine": 543, "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                  "vocmine.scrapers.middlewares.RobotsTxtMiddleware": 100}
+    off = {"vocmine.scrapers.middlewares.RobotsTxtMiddleware": None}  # naming it is how to opt out
+    assert build_settings({"settings": {"DOWNLOADER_MIDDLEWARES": off}}).getdict("DOWNLOADER_MIDDLEWARES") == off

@@ -17,6 +17,8 @@ import sys
 from typing import Any
 
 ENV_SETTINGS = "VOCMINE_SCRAPY_SETTINGS"
+_ROBOTS_MW = "vocmine.scrapers.middlewares.RobotsTxtMiddleware"
+_SCRAPY_ROBOTS_MW = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 
 
 def build_settings(job: dict[str, Any]):
@@ -39,6 +41,13 @@ def build_settings(job: dict[str, Any]):
         settings.set("HTTPCACHE_ENABLED", True, priority="cmdline")
         settings.set("HTTPCACHE_DIR", job["cache_dir"], priority="cmdline")
     settings.setdict(job.get("settings") or {}, priority="cmdline")
+    # Settings that replace DOWNLOADER_MIDDLEWARES whole must not bring back Scrapy 2.19's
+    # RobotsTxtMiddleware, which lets concurrent start requests through unchecked; naming
+    # vocmine's middleware (even as None) is how to opt out of this.
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    if _ROBOTS_MW not in middlewares:
+        middlewares.update({_SCRAPY_ROBOTS_MW: None, _ROBOTS_MW: 100})
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
     return settings
 
 
