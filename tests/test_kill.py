@@ -10,7 +10,7 @@ import time
 import pytest
 
 ROWS = 60_000
-COLUMNS = "source, external_id, kind, author, title, text, original_text, rating, nps, csat, language, created_at, duplicate_of"
+COLUMNS = "source, external_id, kind, author, title, text, rating, nps, csat, language, created_at, duplicate_of"
 
 
 def make_file(path):

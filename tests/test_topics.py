@@ -87,8 +87,12 @@ def test_a_new_week_keeps_old_ids_and_places_new_segments(demo_ws, tmp_path):
     r = demo_ws.update_topics()
     seg_after, topics_after = snapshot(demo_ws)
     assert r["embedded"] > 0 and r["assigned"] > 0
+    new_ids = set(topics_after) - set(topics_before)
     for sid, tid in seg_before.items():
-        assert seg_after[sid] == tid  # nothing already placed moves
+        if tid is None:  # an outlier is reconsidered each run: it may join a topic born this week
+            assert seg_after[sid] is None or seg_after[sid] in new_ids
+        else:
+            assert seg_after[sid] == tid  # nothing already placed moves
     for tid, status in topics_before.items():
         assert topics_after[tid] == status
     conn = demo_ws.db.conn

@@ -47,8 +47,18 @@ def analyze(ws, *, sentiment: str | None = None, english_model: str | None = Non
     """Analyse feedback not analysed yet (or changed since); returns counts.
 
     ``sentiment`` names the sentiment model ("lexicon", the default, or a local transformers
-    directory); ``english_model`` an installed spaCy pipeline or directory.
+    directory); ``english_model`` an installed spaCy pipeline or directory. A second analyze of the
+    same workspace waits for the first, then analyses only what is still new.
     """
+    from .db import stage_lock
+
+    with stage_lock(ws.path, "analyze"):
+        return _analyze(ws, sentiment=sentiment, english_model=english_model, reanalyze=reanalyze,
+                        batch_size=batch_size, progress=progress)
+
+
+def _analyze(ws, *, sentiment: str | None, english_model: str | None, reanalyze: bool, batch_size: int,
+             progress: Callable[[int, int], Any] | None) -> AnalyzeResult:
     from .understand import phrases as ph
     from .understand.segment import segment_many
     from .understand.sentiment import get_sentiment

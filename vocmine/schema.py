@@ -229,3 +229,70 @@ def _topics_extra(db: sqlite_utils.Database) -> None:
     db["embedder_states"].create({"name": str, "state": bytes, "created_at": str}, pk="name")
     # A topic's label in other languages, set by 'vocmine topics rename ID LABEL --lang ko'.
     db["topics"].add_column("labels", str)
+
+
+@migration("0008_notify_once")
+def _notify_once(db: sqlite_utils.Database) -> None:
+    # When a message's SMTP DATA began: a row left 'sending' by a killed run is shown as 'unknown'
+    # (the customer may have it) and never sent again unless the operator asks (--resend-unknown).
+    db["notifications"].add_column("attempted_at", str)
+
+
+@migration("0009_originals_apart")
+def _originals_apart(db: sqlite_utils.Database) -> None:
+    # The unredacted text leaves the feedback table, which browsers, exports and views read. An older
+    # workspace's originals move to the side file <workspace>.originals (attached as "originals" by
+    # the workspace before this runs, only when there are any); new workspaces keep none by default.
+    conn = db.conn
+    if any(r[1] == "originals" for r in conn.execute("pragma database_list")):
+        conn.execute("insert or replace into originals.originals (feedback_id, text) "
+                     "select id, original_text from main.feedback where original_text is not null")
+    conn.execute("alter table feedback drop column original_text")
+
+
+@migration("0010_ticket_dates_checked")
+def _ticket_dates_checked(db: sqlite_utils.Database) -> None:
+    # Tickets stored before dates were checked can hold text no stage can read ("yesterday-ish"),
+    # which broke `entries build` and the weekly links stage. Such a date becomes NULL (no entry is
+    # built from it) and the value is kept in the ticket's raw JSON under "invalid".
+    import json
+
+    from .dates import parse_datetime
+
+    conn = db.conn
+    for tid, done_at, created_at, raw in conn.execute(
+            "select id, done_at, created_at, raw from tickets").fetchall():
+        bad = {}
+        for name, value in (("done_at", done_at), ("created_at", created_at)):
+            if value in (None, ""):
+                continue
+            try:
+                parse_datetime(value)
+            except (ValueError, OverflowError, TypeError):
+                bad[name] = value
+        if not bad:
+            continue
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = {"raw": raw}
+        if not isinstance(data, dict):
+            data = {"raw": data}
+        data.setdefault("invalid", {}).update(bad)
+        sets = ", ".join(f"{k} = null" for k in bad)
+        conn.execute(f"update tickets set {sets}, raw = ? where id = ?",
+                     (json.dumps(data, ensure_ascii=False, default=str), tid))
+
+
+@migration("0011_rejects_redacted")
+def _rejects_redacted(db: sqlite_utils.Database) -> None:
+    # Rejects stored before their raw copy was redacted kept customers' emails, phones and names.
+    # Redact what is there; authors cannot be told apart from other fields any more, so a name is
+    # removed only where the redactor recognises one (new rejects pseudonymise the author field).
+    from .privacy import redact
+
+    conn = db.conn
+    for rid, raw in conn.execute("select id, raw from rejects where raw is not null and raw != ''").fetchall():
+        clean = redact(raw)
+        if clean != raw:
+            conn.execute("update rejects set raw = ? where id = ?", (clean, rid))

@@ -384,7 +384,17 @@ def update_topics(ws, *, refit: bool = False, all_segments: bool = False, embedd
                   taxonomy: Any = None, min_topic_size: int | None = None,
                   progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
     """Run the topic stage (see the module doc); returns counts: embedded, assigned, new_topics,
-    outliers, outlier_share, topics, categorized, seconds."""
+    outliers, outlier_share, topics, categorized, seconds. A second run on the same workspace waits
+    for the first to finish."""
+    from .db import stage_lock
+
+    with stage_lock(ws.path, "topics"):
+        return _update_topics(ws, refit=refit, all_segments=all_segments, embedder=embedder, taxonomy=taxonomy,
+                              min_topic_size=min_topic_size, progress=progress)
+
+
+def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxonomy: Any,
+                   min_topic_size: int | None, progress: Callable[[int, int], Any] | None) -> dict[str, Any]:
     from .embed import cached_vectors, get_embedder
     from .topics import min_topic_size_for
 

@@ -17,6 +17,7 @@ from . import __version__
 from .dates import now_iso, parse_datetime
 from .errors import ConfigError, WorkspaceError
 from .ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
+from .db import connect as db_connect, immediate as db_immediate, process_alive
 from .schema import MIGRATIONS
 from .sources.base import ColumnMap, FileSource, Source, file_source_for
 
@@ -45,12 +46,9 @@ class Workspace:
         if self.path.parent and not self.path.parent.exists():
             raise WorkspaceError(f"{self.path}: folder {self.path.parent} does not exist")
         try:
-            conn = sqlite3.connect(str(self.path), timeout=30)
-            conn.execute("pragma journal_mode = wal")
+            conn = db_connect(self.path)
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{self.path}: not a vocmine workspace (not an SQLite file: {exc})") from exc
-        conn.execute("pragma synchronous = normal")
-        conn.execute("pragma foreign_keys = on")
         self.db = sqlite_utils.Database(conn)
         self._migrate()
         self._mark_interrupted_runs()
@@ -72,26 +70,114 @@ class Workspace:
 
     def _migrate(self) -> None:
         conn = self.db.conn
+        known = {name for name, _ in MIGRATIONS}
         try:
-            conn.execute("create table if not exists _migrations (name text primary key, applied_at text)")
+            has_table = conn.execute(
+                "select 1 from sqlite_master where type = 'table' and name = '_migrations'").fetchone()
+            done = {r[0] for r in conn.execute("select name from _migrations")} if has_table else set()
         except sqlite3.DatabaseError as exc:
             raise WorkspaceError(f"{self.path}: not a vocmine workspace ({exc})") from exc
-        done = {r[0] for r in conn.execute("select name from _migrations")}
-        known = {name for name, _ in MIGRATIONS}
         if done - known:
             raise WorkspaceError(
-                f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); upgrade vocmine"
-            )
-        for name, fn in MIGRATIONS:
-            if name in done:
-                continue
-            log.info("migrating %s: %s", self.path, name)
-            with conn:
+                f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); upgrade vocmine")
+        if done >= known and self.setting("pseudonym_key") is not None:
+            self._attach_originals()
+            return  # the common case: nothing to migrate, no write lock taken
+        self._attach_originals_for_migration(done)
+        # Migrations run under the write lock, re-reading what is done inside it: two processes
+        # creating one new workspace apply each migration exactly once.
+        with db_immediate(conn, self.path):
+            conn.execute("create table if not exists _migrations (name text primary key, applied_at text)")
+            done = {r[0] for r in conn.execute("select name from _migrations")}
+            if done - known:
+                raise WorkspaceError(
+                    f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); "
+                    "upgrade vocmine")
+            fresh = not done
+            for name, fn in MIGRATIONS:
+                if name in done:
+                    continue
+                log.info("migrating %s: %s", self.path, name)
                 fn(self.db)
                 conn.execute("insert into _migrations values (?, ?)", (name, now_iso()))
-        if self.setting("pseudonym_key") is None:
-            self.set_setting("pseudonym_key", secrets.token_hex(32))
-            self.set_setting("created_at", now_iso())
+            settings = dict(conn.execute("select key, value from settings"))
+            if settings.get("pseudonym_key") is None:
+                conn.execute("insert or replace into settings values ('pseudonym_key', ?)", (secrets.token_hex(32),))
+                conn.execute("insert or replace into settings values ('created_at', ?)", (now_iso(),))
+            if settings.get("keep_original") is None:
+                # New workspaces keep no unredacted text: analysis works on the redacted text.
+                conn.execute("insert or replace into settings values ('keep_original', ?)",
+                             ("false" if fresh else "true" if self._originals_attached() else "false",))
+        self._attach_originals()
+
+    # -- the unredacted originals, kept apart -------------------------------------------------
+
+    @property
+    def originals_path(self) -> Path:
+        """Return the side file that holds unredacted texts when ``keep_original`` is on."""
+        return Path(f"{self.path}.originals")
+
+    def _originals_attached(self) -> bool:
+        return any(r[1] == "originals" for r in self.db.conn.execute("pragma database_list"))
+
+    def _attach(self) -> None:
+        conn = self.db.conn
+        if not self._originals_attached():
+            conn.execute("attach database ? as originals", (str(self.originals_path),))
+            conn.execute("pragma originals.journal_mode = wal")
+            conn.execute("create table if not exists originals.originals "
+                         "(feedback_id integer primary key, text text not null)")
+
+    def _attach_originals_for_migration(self, done: set[str]) -> None:
+        # An older workspace kept original_text in the feedback table; migration 0009 moves it to the
+        # side file, which must be attached before the migration's transaction begins.
+        if "0001_core" not in done or "0009_originals_apart" in done:
+            return
+        cols = {r[1] for r in self.db.conn.execute("pragma table_info(feedback)")}
+        if "original_text" in cols and self.db.conn.execute(
+                "select 1 from feedback where original_text is not null limit 1").fetchone():
+            self._attach()
+
+    def _attach_originals(self) -> None:
+        if self.keep_original:
+            self._attach()
+        elif self._originals_attached():
+            self.db.conn.execute("detach database originals")
+
+    @property
+    def keep_original(self) -> bool:
+        """Whether ingest keeps each unredacted text in the side file ``originals_path`` (default off)."""
+        return (self.setting("keep_original") or "false") == "true"
+
+    def set_keep_original(self, keep: bool) -> dict[str, Any]:
+        """Turn keeping unredacted originals on or off; off deletes the side file. Returns the status."""
+        if keep:
+            self.set_setting("keep_original", "true")
+            self._attach()
+        else:
+            self.set_setting("keep_original", "false")
+            if self._originals_attached():
+                self.db.conn.execute("detach database originals")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(f"{self.originals_path}{suffix}").unlink()
+        return self.originals_status()
+
+    def originals_status(self) -> dict[str, Any]:
+        """Return whether originals are kept, where, and how many are stored."""
+        rows = 0
+        if self._originals_attached():
+            rows = self.db.conn.execute("select count(*) from originals.originals").fetchone()[0]
+        return {"keep_original": self.keep_original, "file": str(self.originals_path),
+                "exists": self.originals_path.exists(), "rows": rows}
+
+    def original_text(self, feedback_id: int) -> str | None:
+        """Return the unredacted text of one feedback row, or None when it was not kept."""
+        if not self._originals_attached():
+            return None
+        row = self.db.conn.execute("select text from originals.originals where feedback_id = ?",
+                                   (int(feedback_id),)).fetchone()
+        return row[0] if row else None
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         """Return a workspace setting (a key/value stored in the file)."""
@@ -134,7 +220,9 @@ class Workspace:
             yield counts
         except BaseException as exc:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            self._finish(run_id, status, counts, f"{type(exc).__name__}: {exc}")
+            from .secrets import scrub  # no credential an error message echoes is ever stored
+
+            self._finish(run_id, status, counts, scrub(f"{type(exc).__name__}: {exc}"))
             raise
         self._finish(run_id, "ok", counts, None)
 
@@ -497,38 +585,26 @@ class Workspace:
                 "value = excluded.value, updated_at = excluded.updated_at", (source, key, value, now_iso()))
 
     def add_tickets(self, tickets: Iterable[dict[str, Any]], tracker: str = "local") -> int:
-        """Store or update tickets by (tracker, key); returns how many were new."""
-        now = now_iso()
-        new = 0
-        with self.db.conn:
-            for t in tickets:
-                row = {
-                    "tracker": tracker, "key": str(t["key"]), "title": t.get("title"), "body": t.get("body"),
-                    "status": t.get("status"), "labels": json.dumps(t.get("labels") or [], ensure_ascii=False),
-                    "url": t.get("url"), "release": t.get("release"), "done_at": t.get("done_at"),
-                    "created_at": t.get("created_at"), "updated_at": now,
-                    "public_note_en": t.get("public_note_en"), "public_note_ko": t.get("public_note_ko"),
-                    "raw": json.dumps({k: v for k, v in t.items() if not k.startswith("_")}, ensure_ascii=False, default=str),
-                }
-                existing = self.db.conn.execute(
-                    "select id from tickets where tracker = ? and key = ?", (tracker, row["key"])).fetchone()
-                if existing:
-                    sets = ", ".join(f"{k} = ?" for k in row)
-                    self.db.conn.execute(f"update tickets set {sets} where id = ?", [*row.values(), existing[0]])
-                else:
-                    self.db["tickets"].insert(row)
-                    new += 1
-        return new
+        """Check and store tickets by (tracker, key), recorded as a ``tickets-import`` run; returns how many were new.
+
+        Statuses are normalised ("fixed" -> done); a ticket with an unreadable date or unknown
+        status is stored with that field emptied and reported by key (see trackers.store).
+        """
+        from .trackers.store import import_tickets
+
+        return int(import_tickets(self, tickets, tracker=tracker)["new"])
 
     def update_topics(self, *, refit: bool = False, all_segments: bool = False, embedder: Any = None,
-                      progress: Progress | None = None) -> dict[str, Any]:
+                      taxonomy: Any = None, progress: Progress | None = None) -> dict[str, Any]:
         """Categorise and embed new segments, assign them to topics (stable ids), create topics only
         for new clusters, replay the team's edits and relabel; returns counts (embedded, assigned,
         new_topics, outliers, outlier_share, topics). ``refit=True`` rediscovers all topics and
-        maps old ids to new (``topic_lineage``); ``embedder`` is a name or a local model folder."""
+        maps old ids to new (``topic_lineage``); ``embedder`` is a name or a local model folder;
+        ``taxonomy`` a taxonomy dict or YAML path (default: the workspace's accepted one, else vocmine's)."""
         from .topic_stage import update_topics
 
-        return update_topics(self, refit=refit, all_segments=all_segments, embedder=embedder, progress=progress)
+        return update_topics(self, refit=refit, all_segments=all_segments, embedder=embedder, taxonomy=taxonomy,
+                             progress=progress)
 
     def topics(self, lang: str | None = None, include_merged: bool = False, limit: int | None = None) -> "pd.DataFrame":
         """Return topics, biggest first: id, label, language, category, parent_id, parent, size,
@@ -660,6 +736,15 @@ class Workspace:
 
         return notifications(self, status)
 
+    def resend_unknown(self, ids: Iterable[int] | None = None) -> int:
+        """Queue again messages whose send was cut off mid-delivery ("unknown"); returns how many.
+
+        Only after checking the mail server's log: such a customer may already have the message.
+        """
+        from .notify import resend_unknown
+
+        return resend_unknown(self, ids)
+
     def opt_out(self, contact: str) -> int:
         """Stop all messages to ``contact`` (an email address); returns how many contact rows changed."""
         from .notify import opt_out
@@ -675,11 +760,15 @@ class Workspace:
         return weekly_data(self, week, lang=lang, company=self.setting("site.company"))
 
     def report(self, out_dir: str | os.PathLike = "reports", week: str | None = None, *, lang: str = "en",
-               template_dir: Any = None) -> dict[str, Any]:
-        """Write the weekly report (HTML + Markdown) for ``week`` into ``out_dir``; return the paths."""
+               template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Any]:
+        """Write the weekly report (HTML + Markdown) for ``week`` into ``out_dir``; return the paths.
+
+        Quotes that still match a personal-data pattern are left out (counted in the run and in
+        ``gate``); ``force`` writes into a non-empty folder that vocmine did not write.
+        """
         from .report_stage import report
 
-        return report(self, out_dir, week, lang=lang, template_dir=template_dir)
+        return report(self, out_dir, week, lang=lang, template_dir=template_dir, force=force, gate=gate)
 
     def publish(self, out_dir: str | os.PathLike = "site", *, formats: Sequence[str] = ("site",),
                 template_dir: Any = None, languages: Sequence[str] = ("en", "ko"), **site: Any) -> list[Any]:
@@ -696,11 +785,4 @@ class Workspace:
     # --- publishing and weekly API (issues 6, 7): methods go above this line ---
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_alive = process_alive
