@@ -235,3 +235,123 @@ def test_a_survey_score_without_a_comment_is_stored_and_counts_in_nps(ws, write_
     assert any("row 4: empty text" in m for m in r.messages)
     assert ws.stats()["nps"]["responses"] == 2
     assert ws.analyze().feedback == 2  # the empty one is analysed to nothing, not an error
+
+
+# -- bad input at the library level (the CLI cases are in test_bad_inputs.py) ----------------------
+
+def test_encoding_is_judged_with_a_mojibake_check(tmp_path):
+    from vocmine.sources.encoding import decode_line, detect_encoding, reads_as
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("id,text\n1,café crème brûlée\n2,Größe passt nicht\n".encode("latin-1"))
+    assert detect_encoding(latin) == "cp1252"
+    late = tmp_path / "late.csv"
+    late.write_bytes("id,text\n1,배송이 빨라요\n".encode("utf-8") + "2,무거워요\n".encode("cp949"))
+    assert detect_encoding(late) == "utf-8"
+    assert detect_encoding(FIXTURES / "korean_cp949.csv") == "cp949"
+    # Cyrillic bytes decode as Windows-1252 but do not read as Latin words: not accepted as such.
+    assert not reads_as("Привет, как дела".encode("cp1251").decode("cp1252"), "cp1252")
+    assert reads_as("Déçu, la fermeture a cassé", "cp1252")
+    # CP949 decodes UTF-8 Korean into mojibake without an error: a UTF-8 line in a CP949 file is UTF-8.
+    assert decode_line("생각보다 무겁고 배송이 늦어요\n".encode("utf-8"), "cp949") == ("생각보다 무겁고 배송이 늦어요\n", "utf-8")
+    assert decode_line("생각보다 무거워요\n".encode("cp949"), "utf-8") == ("생각보다 무거워요\n", "cp949")
+    assert decode_line(b"\xff\xfe\x81\x9d\n", "utf-8")[1] is None
+
+
+def test_utf16_and_multiline_fields_still_read(ws, tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_text('id,text\n1,"Line one, with a comma\nline two, also, commas"\n2,배송 빨라요\n', encoding="utf-16")
+    r = ws.ingest(path)
+    assert (r.inserted, r.rejected) == (2, 0), r.messages
+    assert ws.feedback()["text"].tolist() == ["Line one, with a comma\nline two, also, commas", "배송 빨라요"]
+
+
+def test_unterminated_quote_at_the_end_and_a_rerun_is_stable(ws, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text('id,text\n1,Fine\n2,"never closed\n3,Also fine\n', encoding="utf-8")
+    r = ws.ingest(path)
+    assert (r.inserted, r.rejected) == (2, 1), r.messages
+    assert sorted(ws.feedback()["text"]) == ["Also fine", "Fine"]
+    again = ws.ingest(path)
+    assert (again.inserted, again.unchanged, again.rejected) == (0, 2, 1)
+    assert count(ws, "rejects") == 1
+
+
+def test_duplicate_ids_keep_the_first_on_every_run(ws, write_csv):
+    path = write_csv("ids.csv", [["id", "text"], ["a", "first"], ["b", "other"], ["a", "second"]])
+    r = ws.ingest(path)
+    assert (r.inserted, r.rejected) == (2, 1)
+    assert any("row 4: id 'a' is also on row 2" in m for m in r.messages)
+    again = ws.ingest(path)
+    assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 1)
+    assert ws.feedback().set_index("external_id").loc["a", "text"] == "first"
+
+
+@pytest.mark.parametrize("numbers, scale", [
+    ([5, 4, 3, 2, 1, 11], 5.0), ([8, 9, 10, 7, 3, 6], 10.0), ([3, 8], 10.0), ([11], 100.0),
+    ([70, 85, 92, 40, 100, 55], 100.0), ([4.5, 3, 5], 5.0),
+])
+def test_rating_scale_is_inferred_per_file(numbers, scale):
+    from vocmine.ingest import infer_rating_scale
+
+    assert infer_rating_scale(numbers) == scale
+
+
+def test_rating_scale_is_reported_and_applies_to_every_row(ws, write_csv):
+    path = write_csv("tens.csv", [["id", "text", "score"]] + [[str(i), f"review {i}", str(r)]
+                                                              for i, r in enumerate([8, 9, 10, 3, 2], start=1)])
+    r = ws.ingest(path, rating="score")
+    assert r.rating_scales == {str(path): 10.0}
+    assert set(ws.feedback()["rating_scale"]) == {10.0}  # 3 and 2 are out of 10 too, not out of 5
+
+
+def test_bad_options_are_config_errors_in_the_library(ws, write_csv):
+    path = write_csv("a.csv", [["id", "text"], ["1", "Fine"]])
+    with pytest.raises(ConfigError, match=r"delimiter ';;' cannot be used: give one character"):
+        ws.ingest(path, delimiter=";;")
+    with pytest.raises(ConfigError, match="max_chars must be a whole number of at least 1"):
+        ws.ingest(path, max_chars=0)
+    with pytest.raises(ConfigError, match="rating scale 7 is not one of 5, 10, 100"):
+        ws.ingest(path, rating_scale=7)
+    assert count(ws) == 0
+
+
+def test_json_columns_come_from_the_first_records_together(ws, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"id": "1", "text": "no rating here"}\n{"id": "2", "text": "rated", "stars": 2}\n',
+                    encoding="utf-8")
+    ws.ingest(path)
+    assert ws.feedback().set_index("external_id").loc["2", "rating"] == 2.0
+
+
+def test_xlsx_serial_dates_use_the_workbook_date_system(ws, tmp_path):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    path = tmp_path / "mac.xlsx"
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    wb.active.append(["id", "text", "date"])
+    wb.active.append(["1", "Old Mac workbook", 43661.5])  # 2023-07-16 12:00 in the 1904 system
+    wb.save(path)
+    ws.ingest(path)
+    assert str(ws.feedback()["created_at"].iloc[0]) == "2023-07-16 12:00:00+00:00"
+
+
+def test_excel_serial_dates_in_text():
+    from vocmine.dates import parse_datetime
+
+    assert parse_datetime("45123.5") == "2023-07-16T12:00:00Z"
+    assert parse_datetime(45123) == "2023-07-16T00:00:00Z"
+    assert parse_datetime(1714521600) == "2024-05-01T00:00:00Z"  # epoch seconds are still epoch seconds
+
+
+def test_jsonl_deep_line_and_values_that_are_lists(ws, tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "1", "text": "ok", "tags": ["a", {"b": "c@example.com"}]}\n'
+                    + '{"id": "2", "text": ' + "[" * 50_000 + "]" * 50_000 + "}\n"
+                    + '{"id": "3", "text": "also ok", "product": ["x"]}\n', encoding="utf-8")
+    r = ws.ingest(path)
+    assert (r.inserted, r.rejected, r.warnings) == (2, 1, 1), r.messages
+    assert f"{path}, row 2: record nested more than 64 levels deep" in r.messages[0]
+    raw = json.loads(ws.db.conn.execute("select raw from feedback where external_id = '1'").fetchone()[0])
+    assert raw["tags"] == ["a", {"b": "[EMAIL]"}]  # kept, and redacted inside lists too

@@ -5,6 +5,10 @@ import datetime as dt
 import re
 
 _UTC = dt.timezone.utc
+# Excel date serials from 1927 to 2173. As epoch seconds these would all fall on 1970-01-01/02,
+# which no real feedback does, so a number in this range is read as an Excel date (1900 system).
+EXCEL_SERIAL_RANGE = (10_000, 100_000)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
 _MONTHS = {m: i for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _KO_RE = re.compile(
@@ -48,7 +52,8 @@ def parse_datetime(value) -> str | None:
     Accepts datetime/date objects, epoch seconds or milliseconds, ISO-8601 (with or without
     zone), "2024.05.01", "2024년 5월 1일 오후 3시", "05/01/2024" (month first unless the first
     number is over 12), "06.11.2012" (day first), "12.11.06" (Korean year first), "1 May 2024" and
-    "May 1, 2024". Raises ValueError otherwise.
+    "May 1, 2024", and Excel date serials (45123.5 is 2023-07-16 12:00) as Excel's CSV exports
+    write them. Raises ValueError otherwise.
     """
     if value is None:
         return None
@@ -63,7 +68,7 @@ def parse_datetime(value) -> str | None:
     s = str(value).strip()
     if not s:
         return None
-    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", s):
+    if re.fullmatch(r"\d{9,13}(?:\.\d+)?|\d{5}(?:\.\d+)?", s):
         return _epoch(float(s))
     try:
         d = dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
@@ -105,6 +110,8 @@ def parse_datetime(value) -> str | None:
 
 
 def _epoch(x: float) -> str:
+    if EXCEL_SERIAL_RANGE[0] <= x < EXCEL_SERIAL_RANGE[1]:
+        return iso(_EXCEL_EPOCH + dt.timedelta(days=x))
     if x > 1e11:  # milliseconds
         x /= 1000.0
     if not 0 < x < 4e9:

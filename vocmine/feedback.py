@@ -35,10 +35,24 @@ class Feedback:
 
 @dataclass
 class Reject:
-    """A record a source could not turn into feedback (malformed row, bad JSON line...)."""
+    """A record a source could not turn into feedback (malformed row, bad JSON line...).
+
+    ``author`` and ``contact`` are the record's values of those fields when the source knows
+    them, so that the rejects table stores a pseudonym and no contact, as the feedback table does.
+    """
 
     reason: str
     origin: str = ""
     row: int | None = None
     field: str | None = None
     raw: Any = None
+    author: Any = None
+    contact: Any = None
+
+
+@dataclass
+class Note:
+    """Something a source noticed about a whole file (its encoding, a renamed column...): reported, not rejected."""
+
+    message: str
+    origin: str = ""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
 
 from ..errors import ConfigError, SourceError
-from ..feedback import Feedback, Reject
+from ..feedback import Feedback, Note, Reject
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,17 @@ class ColumnMap:
         log.info("%s: columns %s", where, {k: v for k, v in out.items() if v})
         return resolved
 
+    def reject(self, reason: str, record: dict[str, Any] | list[Any], origin: str, row: int | None,
+               header: list[str] | None = None) -> Reject:
+        """Return a Reject for ``record`` that carries its author and contact values (for redaction)."""
+        if isinstance(record, dict):
+            values = record
+        else:  # a row with too many fields: positions as in the header, the best guess there is
+            values = dict(zip(header or [], record))
+        author = values.get(self.author) if self.author else None
+        contact = values.get(self.contact) if self.contact else None
+        return Reject(reason, origin, row, raw=record, author=author, contact=contact)
+
     def to_feedback(self, record: dict[str, Any], origin: str, row: int | None, kind: str) -> Feedback:
         """Return the Feedback for one input record (values still raw; the ingest path parses them)."""
         get = record.get
@@ -163,6 +174,34 @@ class ColumnMap:
             origin=origin,
             row=row,
         )
+
+
+def unique_headers(header: list[Any], where: str) -> tuple[list[str], list[Note]]:
+    """Return the header with blank names filled ("column3") and repeated ones numbered ("text_2").
+
+    Two columns with one name would otherwise share a dict key and the first one's values would be
+    lost; each rename comes back as a Note naming both columns.
+    """
+    out: list[str] = []
+    notes: list[Note] = []
+    seen: dict[str, int] = {}
+    taken = {str(h).strip() for h in header if h is not None}
+    for i, h in enumerate(header, start=1):
+        name = str(h).strip() if h is not None else ""
+        if not name:
+            name = f"column{i}"
+        if name in seen:
+            n = 2
+            while f"{name}_{n}" in taken or f"{name}_{n}" in seen:
+                n += 1
+            new = f"{name}_{n}"
+            notes.append(Note(f"{where}: columns {seen[name]} and {i} are both named {name!r}; "
+                              f"column {i} is read as {new!r} (both are kept; name one with --text etc. if needed)",
+                              where))
+            name = new
+        seen[name] = i
+        out.append(name)
+    return out, notes
 
 
 class FileSource:

@@ -5,8 +5,9 @@ import zipfile
 from typing import Iterator
 
 from ..errors import SourceError
-from ..feedback import Feedback, Reject
-from .base import FileSource
+from ..dates import EXCEL_SERIAL_RANGE
+from ..feedback import Feedback, Note, Reject
+from .base import FileSource, unique_headers
 
 
 class XlsxSource(FileSource):
@@ -15,7 +16,7 @@ class XlsxSource(FileSource):
     format = "xlsx"
     extensions = (".xlsx", ".xlsm")
 
-    def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject]:
+    def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject | Note]:
         try:
             import openpyxl
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -43,10 +44,19 @@ class XlsxSource(FileSource):
                 if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
                 if header is None:
-                    header = [str(v).strip() if v is not None else f"column{i + 1}" for i, v in enumerate(values)]
+                    header, notes = unique_headers(list(values), where)
+                    yield from notes
                     cols = self.columns.resolve(header, where)
+                    from openpyxl.utils.datetime import from_excel
+                    epoch = getattr(wb, "epoch", None)
                     continue
                 record = {h: v for h, v in zip(header, values)}
+                when = record.get(cols.created) if cols.created else None
+                if (isinstance(when, (int, float)) and not isinstance(when, bool)
+                        and EXCEL_SERIAL_RANGE[0] <= when < EXCEL_SERIAL_RANGE[1]):
+                    # A date cell without a date format arrives as its serial number; read it in the
+                    # workbook's own date system (1900, or 1904 for old Mac workbooks).
+                    record[cols.created] = from_excel(when, epoch) if epoch else from_excel(when)
                 yield cols.to_feedback(record, where, row_no, self.kind)
             if header is None:
                 raise SourceError(f"{where}: the sheet is empty")
