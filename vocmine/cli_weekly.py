@@ -1,11 +1,11 @@
 """CLI for the weekly job: ``vocmine weekly``."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
+from .cli import _echo_json
 from .weekly import EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED, STAGES
 
 
@@ -28,6 +28,7 @@ def weekly(ctx: click.Context, config_path: str | None, week: str | None, stage:
     from pathlib import Path
 
     from .errors import VocmineError
+    from .secrets import scrub
     from .weekly import Locked, load_config, run_weekly
 
     quiet = ctx.obj["quiet"] or as_json
@@ -38,16 +39,17 @@ def weekly(ctx: click.Context, config_path: str | None, week: str | None, stage:
         conf = load_config(config_path, db=None if config_path else ctx.obj["db"])
         if db_given is not None and db_given.name == "COMMANDLINE" and config_path:
             conf.workspace = Path(ctx.obj["db"])
+        ctx.obj["db"] = str(conf.workspace)  # what a "disk full" message names
         result = run_weekly(conf, week=week, stage=stage, dry_run=dry_run,
                             echo=None if quiet else click.echo)
     except Locked as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {scrub(exc)}", err=True)
         sys.exit(EXIT_LOCKED)
     except VocmineError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {scrub(exc)}", err=True)
         sys.exit(EXIT_CONFIG)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+        _echo_json(result.as_dict())
     elif not quiet and not dry_run:
         if result.exit_code == 0:
             click.echo(f"week {result.week}: done")

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 
 from .dates import iso_week, week_monday
 from .errors import ConfigError, VocmineError
+from .secrets import protect, scrub
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -281,7 +282,10 @@ def _topics(ws, conf: Config, week: str | None) -> dict[str, Any]:
 
 
 def _tickets(ws, conf: Config, week: str | None) -> dict[str, Any]:
+    from .trackers.store import import_tickets
+
     counts: dict[str, Any] = {"new": 0, "synced": 0}
+    problems: list[str] = []
     for i, t in enumerate(conf.trackers, start=1):
         if t["type"] == "json":
             try:
@@ -290,14 +294,19 @@ def _tickets(ws, conf: Config, week: str | None) -> dict[str, Any]:
                 raise ConfigError(f"trackers[{i}]: cannot read tickets from {t['path']}: {exc}") from exc
             if not isinstance(items, list):
                 raise ConfigError(f"trackers[{i}]: {t['path']} must hold a JSON array of tickets")
-            counts["new"] += ws.add_tickets(items, tracker=t.get("name", "local"))
+            r = import_tickets(ws, items, tracker=t.get("name", "local"))
             counts["synced"] += len(items)
         else:
             opts = {k: v for k, v in t.items() if k != "type"}
             r = _call(ws, "sync_tickets", f"trackers[{i}] ({t['type']})", tracker=t["type"], **opts)
-            for k, v in dict(r).items():
-                if isinstance(v, int):
-                    counts[k] = counts.get(k, 0) + v
+        for k, v in dict(r).items():
+            if isinstance(v, int) and not isinstance(v, bool):
+                counts[k] = counts.get(k, 0) + v
+        for problem in r.get("problems") or []:
+            log.warning("trackers[%d]: %s", i, problem)
+            problems.append(f"trackers[{i}]: {problem}")
+    if problems:  # bad tickets are stored without their bad fields; the run says which
+        counts["problems"] = problems
     return counts
 
 
@@ -312,6 +321,7 @@ def _report(ws, conf: Config, week: str | None) -> dict[str, Any]:
     r = conf.report
     if r.get("enabled", True) is False:
         return {"skipped": "report.enabled = false"}
+    _save_site_settings(ws, conf)
     langs = r.get("languages") or [r.get("lang", "en")]
     files = 0
     for i, lang in enumerate(langs):
@@ -321,11 +331,26 @@ def _report(ws, conf: Config, week: str | None) -> dict[str, Any]:
     return {"week": week, "files": files}
 
 
+def _site(conf: Config) -> dict[str, Any]:
+    return {k: conf.publish[k] for k in ("base_url", "company", "title_en", "title_ko") if conf.publish.get(k)}
+
+
+def _save_site_settings(ws, conf: Config) -> None:
+    """Save the config's site settings (company, base URL, titles) before anything reads them.
+
+    The report names the company from these settings; saving them only at publish (after the
+    report) gave a first run without the company and a second run with it.
+    """
+    from .report_stage import site_settings
+
+    site_settings(ws, **_site(conf))
+
+
 def _publish(ws, conf: Config, week: str | None) -> dict[str, Any]:
     p = conf.publish
     if p.get("enabled", True) is False:
         return {"skipped": "publish.enabled = false"}
-    site = {k: p[k] for k in ("base_url", "company", "title_en", "title_ko") if p.get(k)}
+    site = _site(conf)
     files = ws.publish(p["out"], formats=tuple(p.get("formats", ["site"])), template_dir=p.get("templates"),
                        languages=tuple(conf.languages), **site)
     return {"files": len(files), "approved": len(ws.entries("approved"))}
@@ -415,7 +440,11 @@ def run_weekly(conf: Config, *, week: str | None = None, stage: str | None = Non
                         try:
                             counts = STAGE_FUNCS[name](ws, conf, current_week)
                         except Exception as exc:  # noqa: BLE001 - one line, recorded, the next run resumes here
-                            msg = str(exc) if isinstance(exc, VocmineError) else f"{type(exc).__name__}: {exc}"
+                            if _disk_full(exc):
+                                # Nothing more can be written (not even this failure): the state
+                                # still says this stage is running, so the next run resumes here.
+                                raise
+                            msg = scrub(str(exc) if isinstance(exc, VocmineError) else f"{type(exc).__name__}: {exc}")
                             log.exception("weekly %s: stage %s failed", state_key, name)
                             ws.set_state(STATE_SOURCE, state_key, json.dumps({"done": done, "failed": name, "error": msg}))
                             results.append({"stage": name, "status": "failed", "error": msg})
@@ -440,6 +469,16 @@ def run_weekly(conf: Config, *, week: str | None = None, stage: str | None = Non
             handler.close()
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """Return whether ``exc`` says the disk (or the database's size limit) is full."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc).lower()
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def _brief(counts: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items() if not isinstance(v, (dict, list)))
 
@@ -450,6 +489,7 @@ def _file_log(conf: Config) -> logging.Handler | None:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
+    protect(handler)  # no credential an error echoes reaches the log file
     root = logging.getLogger("vocmine")
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:

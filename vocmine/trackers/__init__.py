@@ -12,9 +12,15 @@ first where the API allows) and ``url(ticket) -> str``. Built-ins register under
 | ``linear`` | ``LinearTracker`` | Linear (GraphQL) |
 
 A ticket record is a dict with ``key``, ``title``, ``body``, ``status`` (normalised to
-``open`` / ``in_progress`` / ``done``), ``tracker_status`` (the tracker's own words), ``labels``,
-``url``, ``release``, ``done_at``, ``created_at``, ``tracker_updated_at`` and, when the body
-has a "Public note:" / "공개 설명:" section, ``public_note_en`` / ``public_note_ko``.
+``open`` / ``in_progress`` / ``done`` by the one vocabulary in ``trackers.status``),
+``tracker_status`` (the tracker's own words), ``labels``, ``url``, ``release``, ``done_at``,
+``created_at``, ``tracker_updated_at`` and, when the body has a "Public note:" / "공개 설명:"
+section, ``public_note_en`` / ``public_note_ko``.
+
+Every ticket reaches the ``tickets`` table through ``trackers.store.store_tickets`` (syncs,
+``Workspace.add_tickets``, the weekly json tracker, the demo, ``tickets add / update``): it
+validates each record, reports a bad one by tracker, key and field, and stores it so that it can
+never break a stage (see docs/trackers.md, "Tickets that do not check out").
 """
 from __future__ import annotations
 
@@ -24,13 +30,9 @@ from typing import Any
 
 from .. import plugins
 from ..errors import ConfigError
+from .status import DONE_WORDS, STATUSES, is_done, normalise_status
 
 GROUP = "vocmine.trackers"
-STATUSES = ("open", "in_progress", "done")
-
-_DONE = {"done", "closed", "released", "shipped", "resolved", "completed", "complete", "fixed", "merged"}
-_PROGRESS = {"in progress", "in_progress", "in-progress", "doing", "started", "wip", "in review", "review",
-             "in development", "development", "testing", "qa", "indeterminate", "active"}
 _NOTE_MARKERS = {"en": ("public note", "public wording"), "ko": ("공개 설명", "공개 안내")}
 # "Public note: ...", "**Public note:** ...", "## Public note" (then a paragraph), "공개 설명: ...".
 _MARKER_RE = re.compile(
@@ -83,20 +85,6 @@ def get_tracker(name: str, **config: Any) -> Tracker:
         raise ConfigError(f"tracker {name!r}: bad settings ({exc})") from None
 
 
-def normalise_status(value: str | None, default: str = "open") -> str:
-    """Return ``open``, ``in_progress`` or ``done`` for a tracker's status words."""
-    s = " ".join(str(value or "").strip().lower().replace("_", " ").split())
-    if not s:
-        return default
-    if s in _DONE or s.replace(" ", "_") in _DONE:
-        return "done"
-    if s in _PROGRESS or s.replace(" ", "_") in _PROGRESS:
-        return "in_progress"
-    if s in {"open", "todo", "to do", "backlog", "new", "triage", "unstarted", "reopened", "planned"}:
-        return "open"
-    return default
-
-
 def public_notes(body: str | None) -> dict[str, str]:
     """Return {"en": ..., "ko": ...} from "Public note:" / "공개 설명:" sections of a ticket body.
 
@@ -144,4 +132,4 @@ from .jira import JiraTracker  # noqa: E402
 from .linear import LinearTracker  # noqa: E402
 
 __all__ = ["Tracker", "LocalTracker", "GitHubTracker", "JiraTracker", "LinearTracker", "get_tracker", "names",
-           "normalise_status", "public_notes", "STATUSES"]
+           "normalise_status", "is_done", "public_notes", "STATUSES", "DONE_WORDS"]

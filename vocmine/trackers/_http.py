@@ -1,7 +1,11 @@
 """A small JSON-over-HTTP client for the trackers: auth errors, rate limits and retries as clear messages.
 
 Credentials travel only in request headers; they are never logged, never put in a URL and never
-part of an error message. URLs in messages have any ``user:password@`` part removed.
+part of an error message. URLs in messages have any ``user:password@`` part removed, and every
+message passes ``vocmine.secrets.scrub`` (an API that echoes the token in its error body is not
+repeated). A redirect to another origin (scheme, host or port) is followed without the
+credential headers and without credential query parameters: only the server the token is meant
+for ever receives it.
 """
 from __future__ import annotations
 
@@ -19,9 +23,65 @@ from typing import Any
 
 from .. import __version__
 from ..errors import TrackerError
+from ..secrets import register, scrub
 
 log = logging.getLogger(__name__)
 USER_AGENT = f"vocmine/{__version__} (+https://pypi.org/project/vocmine/)"
+# Request headers that carry credentials (compared lower-case); any header naming a token or key too.
+CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key", "private-token", "x-auth-token"}
+# Query parameters that carry credentials, dropped from a redirect to another server.
+_CREDENTIAL_PARAMS = {"token", "access_token", "api_key", "apikey", "key", "password", "secret", "client_secret",
+                      "auth", "private_token"}
+
+
+def _is_credential_header(name: str) -> bool:
+    n = name.lower()
+    return n in CREDENTIAL_HEADERS or any(w in n for w in ("token", "secret", "api-key", "apikey", "password"))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Return (scheme, host, port) of ``url``, the default port filled in, for same-server checks."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _strip_credential_params(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in _CREDENTIAL_PARAMS]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(kept)))
+
+
+class _SameOriginCredentials(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but send credentials only to the origin they were given for."""
+
+    def __init__(self, tracker: str):
+        self.tracker = tracker
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib's hook
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is None:
+            return None
+        first = getattr(req, "_vocmine_origin", None) or origin(req.full_url)
+        new._vocmine_origin = first  # a chain of redirects is judged against the first request
+        if origin(new.full_url) != first:
+            dropped = [k for k in list(new.headers) if _is_credential_header(k)]
+            dropped += [k for k in list(new.unredirected_hdrs) if _is_credential_header(k)]
+            for k in dropped:
+                new.headers.pop(k, None)
+                new.unredirected_hdrs.pop(k, None)
+            new.full_url = _strip_credential_params(new.full_url)
+            if dropped:
+                log.warning("%s: %s redirected to another server (%s); following it without credentials",
+                            self.tracker, safe_url(req.full_url), safe_url(new.full_url))
+        return new
 
 
 @dataclass
@@ -78,7 +138,7 @@ def _api_message(data: Any, text: str) -> str:
             msg = "; ".join(str(e) for e in errs)
     if not msg:
         msg = " ".join(text.split())
-    return msg[:300]
+    return scrub(msg)[:300]
 
 
 def _graphql_codes(data: Any) -> set[str]:
@@ -112,6 +172,10 @@ class Http:
         self.sleep = sleep
         self.waited = 0.0
         self.requests = 0
+        for k, v in headers.items():
+            if _is_credential_header(k):
+                register(v, *str(v).split(None, 1)[1:])  # "Bearer TOKEN": the header value and the token
+        self._opener = urllib.request.build_opener(_SameOriginCredentials(tracker))
 
     def __repr__(self) -> str:  # never show the headers: they hold the credentials
         return f"<Http {self.tracker}>"
@@ -129,7 +193,7 @@ class Http:
 
     def request(self, method: str, url: str, body: Any = None) -> Response:
         """Send one request, retrying network errors and 5xx and waiting out rate limits; return the response."""
-        shown = safe_url(url)
+        shown = scrub(safe_url(url))
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = dict(self._headers)
         if data is not None:
@@ -140,7 +204,7 @@ class Http:
             log.debug("%s %s %s", self.tracker, method, shown)
             req = urllib.request.Request(url, data=data, headers=headers, method=method)
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                with self._opener.open(req, timeout=self.timeout) as r:
                     status, hdrs, text = r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
             except urllib.error.HTTPError as exc:
                 status, hdrs = exc.code, {k.lower(): v for k, v in (exc.headers or {}).items()}

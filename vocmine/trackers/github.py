@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..dates import parse_datetime
 from ..errors import ConfigError, TrackerError
+from ..secrets import register
 from . import Tracker, finish, normalise_status
 from ._http import Http, safe_url
 
@@ -42,6 +42,7 @@ class GitHubTracker(Tracker):
         token = token or next((os.environ[v] for v in TOKEN_ENV if os.environ.get(v)), None)
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if token:
+            register(token)
             headers["Authorization"] = f"Bearer {token}"
         self._http = Http("github", headers, auth_hint="token in VOCMINE_GITHUB_TOKEN (or GITHUB_TOKEN)",
                           max_wait=max_wait, timeout=timeout, **({"sleep": sleep} if sleep else {}))
@@ -74,7 +75,7 @@ class GitHubTracker(Tracker):
                                "sync with --since to read fewer")
 
     def ticket(self, item: dict[str, Any]) -> dict[str, Any]:
-        """Return the ticket record of one issue from the API."""
+        """Return the ticket record of one issue from the API (dates as sent: the store checks them)."""
         labels = [lb.get("name") if isinstance(lb, dict) else lb for lb in item.get("labels") or []]
         state = str(item.get("state") or "open")
         reason = item.get("state_reason")
@@ -93,8 +94,8 @@ class GitHubTracker(Tracker):
             "labels": labels,
             "url": item.get("html_url") or f"https://github.com/{self.scope}/issues/{item['number']}",
             "release": milestone.get("title") if isinstance(milestone, dict) else None,
-            "done_at": parse_datetime(item.get("closed_at")) if state == "closed" and not not_planned else None,
-            "created_at": parse_datetime(item.get("created_at")),
-            "tracker_updated_at": parse_datetime(item.get("updated_at")),
+            "done_at": item.get("closed_at") if state == "closed" and not not_planned else None,
+            "created_at": item.get("created_at"),
+            "tracker_updated_at": item.get("updated_at"),
             "tracker_id": item.get("id"),
         })

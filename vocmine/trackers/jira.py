@@ -10,6 +10,7 @@ from typing import Any
 
 from ..dates import parse_datetime
 from ..errors import ConfigError, TrackerError
+from ..secrets import register
 from . import Tracker, finish
 from ._http import Http, safe_url
 
@@ -108,6 +109,7 @@ class JiraTracker(Tracker):
             missing = [n for n, v in (("VOCMINE_JIRA_EMAIL", email), ("VOCMINE_JIRA_TOKEN", token)) if not v]
             raise ConfigError(f"jira: no credentials; set {' and '.join(missing)} (an Atlassian account email "
                               "and API token)")
+        register(token)
         basic = base64.b64encode(f"{email}:{token}".encode()).decode("ascii")
         self._http = Http("jira", {"Authorization": f"Basic {basic}"},
                           auth_hint="VOCMINE_JIRA_EMAIL and VOCMINE_JIRA_TOKEN (account email and API token)",
@@ -181,12 +183,8 @@ class JiraTracker(Tracker):
         })
 
 
-def _time(value: Any) -> str | None:
-    """Jira writes 2026-08-12T10:15:30.000+0900; Python before 3.11 wants +09:00."""
-    if not value:
-        return None
-    s = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", str(value))
-    try:
-        return parse_datetime(s)
-    except ValueError:
-        return None
+def _time(value: Any) -> Any:
+    """Jira writes 2026-08-12T10:15:30.000+0900; Python before 3.11 wants +09:00 (the store parses it)."""
+    if not value or not isinstance(value, str):
+        return value or None
+    return re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..dates import parse_datetime
 from ..errors import ConfigError, TrackerError
+from ..secrets import register
 from . import Tracker, finish
 from ._http import Http, safe_url
 
@@ -50,6 +51,7 @@ class LinearTracker(Tracker):
         key = api_key or token or os.environ.get("VOCMINE_LINEAR_API_KEY")
         if not key:
             raise ConfigError("linear: no API key; set VOCMINE_LINEAR_API_KEY (Linear: Settings > API)")
+        register(key)
         # Personal API keys go as they are; OAuth access tokens as Bearer tokens.
         auth = f"Bearer {key}" if key.startswith("lin_oauth") else key
         self._http = Http("linear", {"Authorization": auth}, auth_hint="API key in VOCMINE_LINEAR_API_KEY",
@@ -89,7 +91,7 @@ class LinearTracker(Tracker):
                            "sync with --since to read fewer")
 
     def ticket(self, node: dict[str, Any]) -> dict[str, Any]:
-        """Return the ticket record of one issue from the API."""
+        """Return the ticket record of one issue from the API (dates as sent: the store checks them)."""
         state = node.get("state") or {}
         kind = str(state.get("type") or "").lower()
         cycle = node.get("cycle") or {}
@@ -105,8 +107,8 @@ class LinearTracker(Tracker):
             "labels": [lb.get("name") for lb in ((node.get("labels") or {}).get("nodes") or []) if lb.get("name")],
             "url": node.get("url"),
             "release": release,
-            "done_at": parse_datetime(node.get("completedAt")) if kind == "completed" else None,
-            "created_at": parse_datetime(node.get("createdAt")),
-            "tracker_updated_at": parse_datetime(node.get("updatedAt")),
+            "done_at": node.get("completedAt") if kind == "completed" else None,
+            "created_at": node.get("createdAt"),
+            "tracker_updated_at": node.get("updatedAt"),
             "tracker_id": node.get("id"),
         })

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..dates import now_iso, parse_datetime
 from ..errors import ConfigError
-from . import STATUSES, Tracker, finish, normalise_status, public_notes
+from . import Tracker, finish, public_notes
+from .status import STATUSES, known_words, normalise_status
+from .store import store_tickets
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,8 +64,7 @@ def _apply_status(ticket: dict[str, Any], given: Mapping[str, Any]) -> None:
         words = str(given["status"]).strip()
         norm = normalise_status(words, "")
         if not norm:
-            raise ConfigError(f"unknown ticket status {words!r}; use one of {', '.join(STATUSES)} "
-                              "(or words such as closed, shipped, in review)")
+            raise ConfigError(f"unknown ticket status {words!r}; use one of {known_words()}")
         ticket["status"], ticket["tracker_status"] = norm, words
     elif given.get("done_at") and ticket.get("status") != "done":
         ticket["status"], ticket["tracker_status"] = "done", "done"
@@ -95,7 +96,7 @@ def _row(ws, key: str, tracker: str | None) -> dict[str, Any]:
 
 
 def _record(row: dict[str, Any]) -> dict[str, Any]:
-    """Return a stored ticket as the record add_tickets takes (its raw extras included)."""
+    """Return a stored ticket as the record store_tickets takes (its raw extras included)."""
     try:
         raw = json.loads(row["raw"] or "{}")
     except ValueError:
@@ -135,7 +136,7 @@ def add_ticket(ws, key: str, title: str, **fields: Any) -> dict[str, Any]:
         if same:
             return {**get_ticket(ws, key, "local"), "result": "unchanged"}
         raise ConfigError(f"ticket {key!r} exists with other content; change it with 'vocmine tickets update {key}'")
-    ws.add_tickets([ticket], tracker="local")
+    store_tickets(ws, [ticket], tracker="local")
     return {**get_ticket(ws, key, "local"), "result": "new"}
 
 
@@ -160,7 +161,7 @@ def update_ticket(ws, key: str, tracker: str | None = None, **fields: Any) -> di
     edited = set(rec.get("edited_fields") or [])
     edited |= set(given) | ({"status", "done_at"} if "status" in given or "done_at" in given else set())
     rec["edited_fields"] = sorted(edited)
-    ws.add_tickets([rec], tracker=row["tracker"])
+    store_tickets(ws, [rec], tracker=row["tracker"], keep_edited=False)  # this is the edit: it wins
     return get_ticket(ws, str(key), row["tracker"])
 
 

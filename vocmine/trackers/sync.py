@@ -15,60 +15,19 @@ from typing import Any
 from ..dates import parse_datetime
 from ..errors import ConfigError
 from . import Tracker, get_tracker
+from .store import recorded, store_tickets
 
 log = logging.getLogger(__name__)
 BATCH = 100
-_COMPARED = ("title", "body", "status", "url", "release", "done_at", "created_at", "public_note_en", "public_note_ko")
 
 
-def _plain(ticket: dict[str, Any]) -> dict[str, Any]:
-    """Return the record as add_tickets stores it in ``raw`` (JSON types, no private keys)."""
-    return json.loads(json.dumps({k: v for k, v in ticket.items() if not str(k).startswith("_")},
-                                 ensure_ascii=False, default=str))
+def store(ws, tracker: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store a batch of ticket records; return counts (new, updated, unchanged, invalid, left_out, problems).
 
-
-def store(ws, tracker: str, batch: list[dict[str, Any]]) -> dict[str, int]:
-    """Store a batch of ticket records; return counts of new, updated and unchanged tickets.
-
-    Fields a person edited in vocmine (``edited_fields`` of the stored ticket) keep their values.
+    The one write path (``trackers.store.store_tickets``): records are checked and normalised,
+    and fields a person edited in vocmine (``edited_fields`` of the stored ticket) keep their values.
     """
-    counts = {"new": 0, "updated": 0, "unchanged": 0}
-    if not batch:
-        return counts
-    conn = ws.db.conn
-    keys = [str(t["key"]) for t in batch]
-    cur = conn.execute(f"select key, {', '.join(_COMPARED)}, labels, raw from tickets where tracker = ? and key in "
-                       f"({','.join('?' * len(keys))})", [tracker, *keys])
-    cols = [d[0] for d in cur.description]
-    existing = {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
-    changed: dict[str, dict[str, Any]] = {}
-    for t in batch:
-        t = _plain(t)
-        key = str(t["key"])
-        old = existing.get(key)
-        if old is None:
-            changed[key] = t
-            continue
-        try:
-            old_raw = json.loads(old["raw"] or "{}")
-        except ValueError:
-            old_raw = {}
-        edited = old_raw.get("edited_fields") if isinstance(old_raw, dict) else None
-        if edited:
-            for name in edited:
-                t[name] = json.loads(old["labels"] or "[]") if name == "labels" else old.get(name)
-            t["edited_fields"] = edited
-        same_columns = all(t.get(c) == old.get(c) for c in _COMPARED) and \
-            json.dumps(t.get("labels") or [], ensure_ascii=False) == old["labels"]
-        if same_columns and t == old_raw:
-            counts["unchanged"] += 1
-        else:
-            changed[key] = t
-    if changed:
-        new = ws.add_tickets(list(changed.values()), tracker=tracker)
-        counts["new"] += new
-        counts["updated"] += len(changed) - new
-    return counts
+    return store_tickets(ws, batch, tracker=tracker, keep_edited=True)
 
 
 def sync(ws, tracker: str | Tracker, *, since: str | None = None, full: bool = False,
@@ -94,7 +53,8 @@ def sync(ws, tracker: str | Tracker, *, since: str | None = None, full: bool = F
     params = dict(t.params()) if hasattr(t, "params") else {"tracker": name, "scope": scope}
     params["since"] = start
     result: dict[str, Any] = {"tracker": name, "scope": scope, "since": start, "fetched": 0, "new": 0,
-                              "updated": 0, "unchanged": 0, "cursor": saved}
+                              "updated": 0, "unchanged": 0, "invalid": 0, "left_out": 0, "problems": [],
+                              "cursor": saved}
     newest = saved
     with ws.run("tickets-sync", params) as counts:
         batch: list[dict[str, Any]] = []
@@ -103,14 +63,15 @@ def sync(ws, tracker: str | Tracker, *, since: str | None = None, full: bool = F
             for k, v in store(ws, name, batch).items():
                 result[k] += v
             batch.clear()
-            counts.update({k: result[k] for k in ("fetched", "new", "updated", "unchanged")})
+            counts.update(recorded({k: result[k] for k in ("fetched", "new", "updated", "unchanged", "invalid",
+                                                           "left_out", "problems")}))
             if progress:
                 progress(result["fetched"])
 
-        for ticket in _records(t.pull(start)):
+        for ticket in t.pull(start):
             result["fetched"] += 1
             batch.append(ticket)
-            seen = ticket.get("tracker_updated_at")
+            seen = _updated(ticket)
             if seen and (newest is None or seen > newest):
                 newest = seen
             if len(batch) >= BATCH:
@@ -128,11 +89,14 @@ def sync(ws, tracker: str | Tracker, *, since: str | None = None, full: bool = F
     return result
 
 
-def _records(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
-    for item in items:
-        if not isinstance(item, dict) or not item.get("key"):
-            raise ConfigError(f"a tracker returned a ticket without a key: {str(item)[:80]!r}")
-        yield item
+def _updated(ticket: Any) -> str | None:
+    """Return the ticket's tracker_updated_at as ISO-8601 UTC, None when it has none or it is unreadable."""
+    if not isinstance(ticket, dict):
+        return None
+    try:
+        return parse_datetime(ticket.get("tracker_updated_at"))
+    except (TypeError, ValueError):
+        return None
 
 
 def synced_before(ws) -> list[tuple[str, dict[str, Any]]]:
@@ -152,7 +116,8 @@ def sync_all(ws, **overrides: Any) -> dict[str, Any]:
         raise ConfigError("no tracker synced yet; run e.g. 'vocmine tickets sync --tracker github --repo OWNER/NAME'")
     results = [sync(ws, name, **{**settings, **overrides}) for name, settings in done]
     total: dict[str, Any] = {"tracker": "all", "scope": ", ".join(f"{r['tracker']}:{r['scope']}" for r in results)}
-    for k in ("fetched", "new", "updated", "unchanged"):
+    for k in ("fetched", "new", "updated", "unchanged", "invalid", "left_out"):
         total[k] = sum(r[k] for r in results)
+    total["problems"] = [p for r in results for p in r["problems"]]
     total["results"] = results
     return total
