@@ -64,7 +64,10 @@ def test_entry_for_the_weight_fix_shows_phrase_count_quotes_and_the_fall(demo_ws
     assert entry["ticket"] == "NIM-101" and entry["release"] == "2.4.0" and entry["status"] == "draft"
     en, ko = entry["said"]["en"], entry["said"]["ko"]
     assert en["phrase"] == "heavier than expected" and ko["phrase"] == "생각보다 무겁다"
-    assert en["customers"] >= 40 and ko["customers"] >= 20
+    # Word for word vs anything linked: both counted, apart (the older "customers" repeats the latter).
+    for said in (en, ko):
+        assert 0 < said["phrase_customers"] < said["linked_customers"] == said["customers"]
+    assert en["linked_topic"] == ko["linked_topic"] == {"en": "Weight & build", "ko": "무게·구조"}
     assert 1 <= len(en["quotes"]) <= 3 and all("heavier" in q.lower() for q in en["quotes"])
     before, after = entry["evidence"]["before"], entry["evidence"]["after"]
     assert before["rate"] > 5 * after["rate"]
@@ -96,3 +99,24 @@ def test_cli_link_entries_and_trends(demo_ws):
     assert tr.exit_code == 0 and "Weight & build" in tr.output and "▲" in tr.output
     data = json.loads(run(cli, ["--db", db, "trends", "--by", "phrase", "--json"]).output)
     assert {"key", "name", "week", "volume", "spike", "new"} <= set(data[0])
+
+
+def test_word_for_word_allows_an_inflected_last_word_only():
+    from vocmine.loop import word_for_word
+
+    assert word_for_word("heavier than expected", "Heavier than expected")
+    assert word_for_word("생각보다 무겁다", "생각보다 무거워요")
+    assert not word_for_word("heavier than expected", "heavier than I expected")
+    assert not word_for_word("생각보다 무겁다", "생각보다 엄청 무거워요")
+    assert not word_for_word("생각보다 무겁다", "예상보다 무겁다")
+    assert not word_for_word("too heavy", "")
+
+
+def test_entry_with_only_topic_links_counts_no_one_word_for_word(demo_ws):
+    conn = demo_ws.db.conn
+    topic = conn.execute("select st.topic_id from segment_topics st join segments s on s.id = st.segment_id "
+                         "where s.language = 'en' group by 1 order by count(*) desc limit 1").fetchone()[0]
+    demo_ws.accept_link("NIM-101", f"topic:{topic}")
+    [entry] = demo_ws.build_entries()
+    en = entry["said"]["en"]
+    assert en["phrase_customers"] is None and en["linked_customers"] > 0

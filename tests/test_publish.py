@@ -38,9 +38,11 @@ def make_entries():
         "did": {"en": "We switched the frame to aluminium: 28% lighter.",
                 "ko": "프레임을 알루미늄으로 바꿔 28% 가벼워졌습니다."},
         "said": {
-            "en": {"phrase": "heavier than expected", "customers": 49, "since": "2026-08-05",
+            # 32 wrote the phrase word for word; 49 said anything linked to the fix.
+            "en": {"phrase": "heavier than expected", "phrase_customers": 32, "linked_customers": 49,
+                   "linked_topic": {"en": "Weight & build", "ko": "무게·구조"}, "since": "2026-08-05",
                    "quotes": ["Way heavier than expected for a daypack.", SCRIPT, IMG]},
-            "ko": {"phrase": "생각보다 무겁다", "customers": 27, "since": "2026-08-07",
+            "ko": {"phrase": "생각보다 무겁다", "phrase_customers": 27, "linked_customers": 27, "since": "2026-08-07",
                    "quotes": ["생각보다 무거워서 오래 메기 힘들어요."]},
         },
         "evidence": {
@@ -59,6 +61,7 @@ def make_entries():
         "title": {"en": "Stronger zipper pulls", "ko": "더 튼튼한 지퍼 손잡이"},
         "did": {"en": "The zipper pulls are now metal.", "ko": "지퍼 손잡이를 금속으로 바꿨습니다."},
         # Only Korean customers said it: the English pages show the Korean phrase with a note.
+        # Stored before the counts were split: its one number counts every linked customer.
         "said": {"ko": {"phrase": "지퍼가 잘 부러진다", "customers": 12, "since": "2026-09-01",
                         "quotes": ["지퍼 손잡이가 두 번이나 부러졌어요.", MD_LINK]}},
         "evidence": {
@@ -183,7 +186,8 @@ def test_site_layout_languages_and_entry_content(site_dir):
 
     en = (site_dir / "entries/nim-101-lighter-backpack-frame.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in en
-    assert "49 customers have said “heavier than expected” since August 5, 2026." in en
+    assert ("32 customers have said “heavier than expected” since August 5, 2026; "
+            "49 in all told us about weight &amp; build.") in en
     assert "Way heavier than expected for a daypack." in en
     assert "We switched the frame to aluminium: 28% lighter." in en
     assert "Released in 2.4.0 on September 23, 2026" in en
@@ -206,13 +210,18 @@ def test_site_layout_languages_and_entry_content(site_dir):
     ko = (site_dir / "ko/entries/nim-101-lighter-backpack-frame.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in ko
     assert "2026년 8월 7일부터 고객 27명이 “생각보다 무겁다”라고 말씀하셨습니다." in ko
+    assert ("고객 32명이 “<span lang=\"en\">heavier than expected</span>”라고 말씀하셨고, "
+            "모두 합쳐 고객 49명이 무게·구조에 대해 말씀하셨습니다.") in ko
     assert "프레임을 알루미늄으로 바꿔 28% 가벼워졌습니다." in ko
     assert "2.4.0 버전에 반영 (2026년 9월 23일)" in ko and "개선 효과" in ko
     assert "<title>더 가벼워진 백팩 프레임 · 님버스 기어: 고객 의견과 개선</title>" in ko
 
     # A phrase said only in Korean shows on the English page with a note and marked as Korean.
     zipper = (site_dir / "entries/nim-140-stronger-zipper.html").read_text(encoding="utf-8")
-    assert '12 customers have said “<span lang="ko">지퍼가 잘 부러진다</span>”' in zipper
+    # An entry stored with one number says what that number counted: everyone linked to the fix.
+    assert ('12 customers have said something linked to this fix since September 1, 2026, '
+            'such as “<span lang="ko">지퍼가 잘 부러진다</span>”.') in zipper
+    assert "12 customers have said “" not in zipper
     assert "Customers said this in Korean." in zipper
     assert '<blockquote lang="ko"><p>지퍼 손잡이가 두 번이나 부러졌어요.</p></blockquote>' in zipper
     assert "in the 4 weeks after, &lt;0.1%." in zipper  # 1 of 2,600: the rate is worked out, tiny shares shown as such
@@ -350,7 +359,7 @@ def test_rerender_is_byte_identical_and_leaves_files_alone(tmp_path, site_dir):
     paths = render_site(make_entries(), site_dir, SITE)
     assert snapshot(site_dir) == before
     assert {p: p.stat().st_mtime_ns for p in site_dir.rglob("*") if p.is_file()} == mtimes
-    assert sorted(paths) == sorted(mtimes)
+    assert sorted(paths) == sorted(p for p in mtimes if p.name != ".vocmine-manifest.json")
     # Input order does not matter either.
     other = tmp_path / "other"
     render_site(list(reversed(make_entries())), other, SITE)
@@ -417,7 +426,7 @@ def test_weekly_report_html_has_every_section_with_charts_and_tables(tmp_path):
     assert_no_external_resources(paths["html"], allowed="https://tracker.example/")
     assert "<title>Voice of the customer: Week 38, 2026 · Nimbus Gear</title>" in html
     assert "September 14 – 20, 2026" in html
-    for text in ("412", "+32", "+19", "32.0", "+3.5", "81.0%", "+2.0 pp", "42.0%", "120 of 286 complaints", "42",
+    for text in ("412", "+32", "+19", "32.0", "+3.5", "81.0%", "+2.0 pp", "42.0%", "120 of 286 feedback with a complaint", "42",
                  "Weight", "Delivery delays", "product_weight", "heavier than expected", "생각보다 무겁다",
                  "NIM-101", "Lighter frame", "27.2", "Drafts awaiting approval (1)", "Approved (2)",
                  "Unapproved draft title", "×2.4", "+3.0 pp", "generated September 21, 2026"):
@@ -447,7 +456,7 @@ def test_weekly_report_markdown(tmp_path):
     md = render_weekly(make_weekly(), tmp_path)["md"].read_text(encoding="utf-8")
     assert md.startswith("# Voice of the customer: Week 38, 2026\n")
     assert "| Feedback | 412 | +32 |" in md
-    assert "| Loop closed | 42.0% | 120 of 286 complaints |" in md
+    assert "| Loop closed | 42.0% | 120 of 286 feedback with a complaint |" in md
     assert "| heavier than expected | en | 49 | 61 | ×1.8 |" in md
     assert "[NIM-101](https://tracker.example/NIM-101)" in md and "javascript" not in md
     assert "`▂▃▅▅▅▅▅█`" in md  # the Weight topic's weekly block sparkline
@@ -459,7 +468,7 @@ def test_weekly_report_in_korean(tmp_path):
     paths = render_weekly(make_weekly(lang="ko"), tmp_path)
     html = paths["html"].read_text(encoding="utf-8")
     assert '<html lang="ko">' in html and "고객의 소리: 2026년 38주차" in html
-    assert "2026년 9월 14일 – 9월 20일" in html and "불만 286건 중 120건" in html and "+2.0%p" in html
+    assert "2026년 9월 14일 – 9월 20일" in html and "불만이 있는 피드백 286건 중 120건" in html and "+2.0%p" in html
     assert "고객의 소리: 2026년 38주차" in paths["md"].read_text(encoding="utf-8")
 
 
@@ -518,7 +527,8 @@ def test_markdown_changelog_and_publishers(tmp_path):
     en = paths[0].read_text(encoding="utf-8")
     assert en.startswith("# Nimbus Gear: you said, we did\n")
     assert "## [A lighter backpack frame](https://example.com/changes/entries/nim-101-lighter-backpack-frame.html)" in en
-    assert "**You said:** 49 customers have said “heavier than expected” since August 5, 2026." in en
+    assert ("**You said:** 32 customers have said “heavier than expected” since August 5, 2026; "
+            "49 in all told us about weight &amp; build.") in en
     assert "Unapproved draft" not in en
     assert "고객 27명이" not in en and "더 가벼워진 백팩 프레임" in paths[1].read_text(encoding="utf-8")
     reworded = render_changelog(make_entries(), tmp_path / "reworded",

@@ -43,13 +43,15 @@ def test_weight_fix_entry_shows_phrase_count_quotes_release_and_the_fall(demo_di
     assert before["rate"] > 5 * after["rate"]
 
     page = _text(_entry_page(demo_dir, "en").read_text(encoding="utf-8"))
-    assert "heavier than expected" in page and f"{en['customers']} customers" in page
+    assert f"{en['phrase_customers']} customers have said “heavier than expected”" in page
+    assert f"; {en['linked_customers']} in all told us about weight &amp; build." in page
     assert "2.4.0" in page and "A lighter Trailhead backpack frame" in page
     assert any(q in page for q in en["quotes"])
     assert f"{before['rate']:.1%}" in page and f"{after['rate']:.1%}" in page
 
     page_ko = _text(_entry_page(demo_dir, "ko").read_text(encoding="utf-8"))
-    assert "생각보다 무겁다" in page_ko and f"고객 {ko['customers']}명" in page_ko
+    assert f"고객 {ko['phrase_customers']}명이 “생각보다 무겁다”라고 말씀하셨고" in page_ko
+    assert f"모두 합쳐 고객 {ko['linked_customers']}명이 무게·구조에 대해" in page_ko
     assert "더 가벼워진 트레일헤드 백팩 프레임" in page_ko and "2.4.0" in page_ko
     assert any(q in page_ko for q in ko["quotes"])
     assert f"{before['rate']:.1%}" in page_ko and f"{after['rate']:.1%}" in page_ko
@@ -69,7 +71,7 @@ def test_weekly_report_has_the_measures_a_team_reads(demo_dir):
     for heading in ("## Summary", "## Top topics", "## Phrases customers use", "## Tickets", "## Closing the loop"):
         assert heading in md, heading
     assert "NPS" in md and "NIM-101" in md and "heavier than expected" in md
-    assert re.search(r"\d+\.\d% of complaint volume \(\d+ of \d+ complaints\)", md)
+    assert re.search(r"\d+\.\d% of the feedback with a complaint up to this week \(\d+ of \d+\)", md)
     html = (demo_dir / "reports" / "latest.html").read_text(encoding="utf-8")
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
 

@@ -175,7 +175,11 @@ def _print_entries(rows: list[dict]) -> None:
         b, a = ev.get("before", {}), ev.get("after", {})
         click.echo(f"#{e['id']} [{e['status']}] {e['ticket']} {e['release'] or ''} shipped {str(e['shipped_at'])[:10]}")
         for lang, s in e["said"].items():
-            click.echo(f"    you said ({lang}): \"{s['phrase']}\" — {s['customers']} customers since {s['since']}")
+            exact = s.get("phrase_customers")
+            linked = s.get("linked_customers", s.get("customers"))
+            said = (f"{exact} customers word for word, {linked} linked in all" if exact is not None
+                    else f"{linked} customers linked")
+            click.echo(f"    you said ({lang}): \"{s['phrase']}\" — {said}, since {s['since']}")
         click.echo(f"    we did: {e['did']['en']}")
         if b.get("rate") is not None and a.get("rate") is not None:
             click.echo(f"    complaints {b['complaints']}/{b['feedback']} ({b['rate']:.1%}) in the {b['weeks']} weeks "

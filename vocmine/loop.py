@@ -5,7 +5,8 @@
   words, and (with an embedder) semantic similarity. Suggestions never overwrite a decision; a
   rejected pair is not suggested again.
 - ``build_entries`` makes one "you said, we did" draft per shipped ticket with accepted links:
-  the phrase and how many customers used it since when, up to three redacted quotes, the public
+  the phrase, how many customers wrote it word for word and, apart, how many said anything
+  linked to the fix (and what they described), since when, up to three redacted quotes, the public
   wording of what was done, and the evidence (the linked complaints' share of all feedback in
   the weeks before vs after the ship date). Approved entries keep their wording; the numbers
   are refreshed.
@@ -24,7 +25,7 @@ from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DONE = ("done", "closed", "released", "shipped", "resolved", "completed")
+from .trackers.status import DONE_WORDS as DONE  # noqa: E402  (the one status vocabulary)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _QUOTED = re.compile(r"[\"“”「」『』']([^\"“”「」『』']{3,80})[\"“”「」『』']")
 _STOP = frozenset("the a an and or of to for in on at is are was were be it its this that with from by our we "
@@ -282,26 +283,50 @@ def links(ws, status: str | None = None):
 
 
 def linked_feedback(conn, ticket_id: int) -> dict[int, dict[str, Any]]:
-    """Return feedback id -> {created_at, language, author, quote} for complaints behind accepted links."""
+    """Return feedback id -> {created_at, language, author, quote, phrase, phrases, segments, ...} behind
+    the ticket's accepted links (near-duplicates left out).
+
+    ``phrase`` / ``quote`` are the first linked mention found; ``phrases`` holds every phrase of a
+    linked phrase group the feedback used, ``exact`` those it used word for word (``word_for_word``),
+    ``segments`` every linked segment id.
+    """
     out: dict[int, dict[str, Any]] = {}
     for ttype, target in conn.execute(
-            "select target_type, target_id from links where ticket_id = ? and status = 'accepted'", (ticket_id,)):
+            "select target_type, target_id from links where ticket_id = ? and status = 'accepted' "
+            "order by target_type, target_id", (ticket_id,)):
         if ttype == "phrase":
             rows = conn.execute(
-                "select f.id, f.created_at, s.language, f.author, s.text, p.phrase, m.variant from phrase_mentions m "
-                "join phrases p on p.id = m.phrase_id join segments s on s.id = m.segment_id "
+                "select f.id, f.created_at, s.language, f.author, s.text, p.phrase, m.variant, s.id "
+                "from phrase_mentions m join phrases p on p.id = m.phrase_id join segments s on s.id = m.segment_id "
                 "join feedback f on f.id = m.feedback_id "
-                "where coalesce(p.group_id, p.id) = ? and f.duplicate_of is null", (target,)).fetchall()
+                "where coalesce(p.group_id, p.id) = ? and f.duplicate_of is null order by f.id, s.id", (target,)).fetchall()
         else:
             rows = conn.execute(
-                "select f.id, f.created_at, s.language, f.author, s.text, coalesce(t.custom_label, t.label), s.text "
+                "select f.id, f.created_at, s.language, f.author, s.text, coalesce(t.custom_label, t.label), s.text, s.id "
                 "from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
                 "join feedback f on f.id = s.feedback_id where coalesce(t.merged_into, t.id) = ? "
-                "and f.duplicate_of is null", (target,)).fetchall()
-        for fid, created, lang, author, quote, phrase, variant in rows:
-            out.setdefault(fid, {"created_at": created, "language": lang, "author": author, "quote": quote,
-                                 "phrase": phrase, "variant": variant, "target": (ttype, target)})
+                "and f.duplicate_of is null order by f.id, s.id", (target,)).fetchall()
+        for fid, created, lang, author, quote, phrase, variant, seg in rows:
+            item = out.setdefault(fid, {"created_at": created, "language": lang, "author": author, "quote": quote,
+                                        "phrase": phrase, "variant": variant, "target": (ttype, target),
+                                        "phrases": set(), "exact": set(), "segments": set()})
+            if ttype == "phrase":
+                item["phrases"].add(phrase)
+                if word_for_word(phrase, variant):
+                    item["exact"].add(phrase)
+            item["segments"].add(seg)
     return out
+
+
+def word_for_word(phrase: str, variant: str) -> bool:
+    """Return whether ``variant`` (the words as written) is ``phrase`` itself: the same words in the
+    same order, the last one in any inflected form ("생각보다 무거워요" is "생각보다 무겁다";
+    "heavier than I expected" and "생각보다 엄청 무겁다" are not "heavier than expected" / "생각보다 무겁다").
+    """
+    want, got = phrase.lower().split(), (variant or "").lower().split()
+    if not want or len(want) != len(got) or want[:-1] != got[:-1]:
+        return False
+    return want[-1] == got[-1] or want[-1][0] == got[-1][0]
 
 
 def _slug(key: str, title: str) -> str:
@@ -309,7 +334,18 @@ def _slug(key: str, title: str) -> str:
     return "-".join(words)[:60].strip("-") or key.lower()
 
 
+def _utc(text: str) -> datetime:
+    """Return an ISO date or UTC timestamp ("2026-09-15", "2026-09-15T10:00:00Z") as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00") if "T" in text else text + "T00:00:00+00:00")
+
+
 def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: int) -> dict[str, Any]:
+    """Return the before/after windows and the weekly series of the linked feedback's share.
+
+    In each window ``complaints`` counts the feedback linked to the fix, ``feedback`` all feedback
+    (near-duplicates and undated rows left out), ``rate`` the one over the other; ``days`` says how
+    many of the window's days the data covers (fewer than ``weeks`` x 7 when it starts or ends inside).
+    """
     from .trends import week_of
 
     before0 = (shipped - timedelta(weeks=weeks)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -320,15 +356,25 @@ def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: i
         total = conn.execute("select count(*) from feedback where duplicate_of is null and created_at >= ? "
                              "and created_at < ?", (lo, hi)).fetchone()[0]
         n = sum(1 for v in fids.values() if v["created_at"] and lo <= v["created_at"] < hi)
-        return {"complaints": n, "feedback": total, "rate": round(n / total, 4) if total else None, "weeks": weeks}
+        days = 0
+        if span:  # whole days of data inside the window, the first and last dated days counted whole
+            start, end = max(_utc(lo), span[0]), min(_utc(hi), span[1])
+            days = max(0, round((end - start).total_seconds() / 86400))
+        return {"complaints": n, "feedback": total, "rate": round(n / total, 4) if total else None, "weeks": weeks,
+                "days": days}
 
+    first, last = conn.execute("select min(created_at), max(created_at) from feedback").fetchone()
+    span = (_utc(first[:10]), _utc(last[:10]) + timedelta(days=1)) if first and last else None
+
+    # Undated feedback is in no week (and in neither window).
     weekly_total = dict(conn.execute(
-        f"select {week_of()} as w, count(*) from feedback f where f.duplicate_of is null group by 1").fetchall())
+        f"select {week_of()} as w, count(*) from feedback f where f.duplicate_of is null "
+        "and f.created_at is not null group by 1").fetchall())
     weekly_linked: dict[str, int] = defaultdict(int)
     if fids:
         marks = ",".join("?" * len(fids))
         for w, n in conn.execute(f"select {week_of()} as w, count(*) from feedback f where f.id in ({marks}) "
-                                 "group by 1", list(fids)).fetchall():
+                                 "and f.created_at is not null group by 1", list(fids)).fetchall():
             weekly_linked[w] = n
     return {
         "before": window(before0, ship), "after": window(ship, after1),
@@ -337,24 +383,94 @@ def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: i
     }
 
 
-def _said(fids: dict[int, dict[str, Any]], lang: str) -> dict[str, Any] | None:
+def _customer(fid: int, v: dict[str, Any]) -> str:
+    return v["author"] or f"fb{fid}"  # feedback without an author counts as one customer each
+
+
+def _said(fids: dict[int, dict[str, Any]], lang: str,
+          topic_names: dict[str, dict[str, str]] | None = None) -> dict[str, Any] | None:
+    """Return the "you said" block of one language, or None when nobody said it in ``lang``.
+
+    ``phrase`` is the linked phrase most customers used (in any wording); ``phrase_customers``
+    counts the customers who wrote it word for word (``word_for_word``), ``linked_customers`` every
+    customer behind any accepted link (all phrases of the linked groups, and linked topics), ``linked_topic`` names what they described, per page language ({"en": "Weight & build",
+    "ko": "무게·구조"}; None when there is no good name).
+    ``customers`` repeats ``linked_customers`` for readers of entries built before the split.
+    """
     mine = {k: v for k, v in fids.items() if v["language"] == lang}
     if not mine:
         return None
     counts: dict[str, set] = defaultdict(set)
     for fid, v in mine.items():
-        counts[v["phrase"]].add(v["author"] or f"fb{fid}")
-    phrase = max(counts, key=lambda p: (len(counts[p]), p))
-    customers = len({v["author"] or f"fb{fid}" for fid, v in mine.items()})
-    since = min((v["created_at"] for v in mine.values() if v["created_at"]), default=None)
+        for p in v.get("phrases") or ():
+            counts[p].add(_customer(fid, v))
+    if counts:
+        phrase = max(counts, key=lambda p: (len(counts[p]), p))
+        exact = {fid: v for fid, v in mine.items() if phrase in (v.get("exact") or ())}
+    else:  # only topic links: the topic's label stands for the phrase, and no one said it word for word
+        phrase = min(v["phrase"] for v in mine.values())
+        exact = {}
+    linked = len({_customer(fid, v) for fid, v in mine.items()})
+    since = min((v["created_at"] for v in (exact or mine).values() if v["created_at"]), default=None)
     quotes: list[str] = []
-    for fid in sorted(mine, key=lambda f: (mine[f]["phrase"] != phrase, len(mine[f]["quote"] or ""), f)):
+    for fid in sorted(mine, key=lambda f: (f not in exact, len(mine[f]["quote"] or ""), f)):
         q = (mine[fid]["quote"] or "").strip()
         if 8 <= len(q) <= 160 and q not in quotes and "[" not in q:
             quotes.append(q)
         if len(quotes) == 3:
             break
-    return {"phrase": phrase, "customers": customers, "since": since[:10] if since else None, "quotes": quotes}
+    return {"phrase": phrase, "phrase_customers": len({_customer(f, v) for f, v in exact.items()}) if counts else None,
+            "linked_customers": linked, "linked_topic": (topic_names or {}).get(lang), "customers": linked,
+            "since": since[:10] if since else None, "quotes": quotes}
+
+
+def _topic_names(conn, fids: dict[int, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Return feedback lang -> {page lang: name} of what the linked feedback describes: the taxonomy
+    category most of its linked segments are in, in each language's words (a custom label first).
+
+    A language is left out when its linked segments have no category (the page then says
+    "said something linked to this fix").
+    """
+    by_lang: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    segs = {seg: v["language"] for v in fids.values() for seg in v.get("segments") or ()}
+    if not segs:
+        return {}
+    seg_list = sorted(segs)
+    for i in range(0, len(seg_list), 500):
+        chunk = seg_list[i:i + 500]
+        for seg, cat in conn.execute(
+                f"select segment_id, category from segment_categories where category is not null and segment_id in "
+                f"({','.join('?' * len(chunk))})", chunk):
+            by_lang[segs[seg]][cat] += 1
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    # Topic families ("parent" topics) carry the taxonomy category's name, or the team's own label.
+    for cat, lang, label in conn.execute(
+            "select category, language, coalesce(custom_label, label) from topics where category is not null "
+            "and status = 'parent' order by id"):
+        labels[cat].setdefault(lang, label)
+    out: dict[str, dict[str, str]] = {}
+    for lang, cats in by_lang.items():
+        cat = max(cats, key=lambda c: (cats[c], c))
+        names = {code: label for code in ("en", "ko")
+                 if (label := labels[cat].get(code) or _taxonomy_label(cat, code))}
+        if names:
+            out[lang] = names
+    return out
+
+
+def _taxonomy_label(category: str, lang: str) -> str | None:
+    """Return the default taxonomy's label of ``category`` in ``lang`` (None when it has none)."""
+    from . import load_taxonomy
+
+    try:
+        tax = load_taxonomy()
+    except ConfigError:  # a name is a nicety; the page falls back to "linked to this fix"
+        return None
+    for c in tax.get("categories", []) if isinstance(tax, dict) else []:
+        if c.get("id") == category:
+            label = c.get("label")
+            return (label.get(lang) if isinstance(label, dict) else label) or None
+    return None
 
 
 def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
@@ -371,7 +487,8 @@ def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
                 continue
             shipped = datetime.fromisoformat(parse_datetime(done_at).replace("Z", "+00:00")).astimezone(timezone.utc)
             fids = linked_feedback(conn, tid)
-            said = {lang: s for lang in ("en", "ko") if (s := _said(fids, lang))}
+            names = _topic_names(conn, fids)
+            said = {lang: s for lang in ("en", "ko") if (s := _said(fids, lang, names))}
             evidence = _evidence(conn, fids, shipped, weeks)
             existing = conn.execute("select id, edited from changes where ticket_id = ?", (tid,)).fetchone()
             if existing:

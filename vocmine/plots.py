@@ -153,11 +153,13 @@ class Entries(list):
     """The "you said, we did" entries: a list of dicts that shows as a table in Jupyter."""
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per entry: ticket, status, release, shipped, title, phrase, customers, rates."""
+        """One row per entry: ticket, status, release, shipped, title, phrase, phrase_customers (word for
+        word), linked_customers (everything linked to the fix), rates before and after."""
         return pd.DataFrame([_flat(e) for e in self])
 
     def _repr_html_(self) -> str:
-        cols = ["ticket", "status", "release", "shipped", "title", "phrase", "customers", "before", "after"]
+        cols = ["ticket", "status", "release", "shipped", "title", "phrase", "phrase_customers", "linked_customers",
+                "before", "after"]
         rows = []
         for e in self:
             f = _flat(e)
@@ -174,6 +176,9 @@ def _flat(e: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": e.get("id"), "ticket": e.get("ticket"), "status": e.get("status"), "release": e.get("release"),
         "shipped": (e.get("shipped_at") or "")[:10], "title": (e.get("title") or {}).get("en"),
-        "phrase": first.get("phrase"), "customers": sum((s or {}).get("customers", 0) for s in said.values()),
+        "phrase": first.get("phrase"),
+        "phrase_customers": sum((s or {}).get("phrase_customers") or 0 for s in said.values()),
+        "linked_customers": sum((s or {}).get("linked_customers", (s or {}).get("customers")) or 0
+                                for s in said.values()),
         "before": (ev.get("before") or {}).get("rate"), "after": (ev.get("after") or {}).get("rate"),
     }

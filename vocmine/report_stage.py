@@ -29,11 +29,33 @@ SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
 
 
 def latest_week(ws) -> str | None:
-    """The ISO week of the newest feedback (what ``vocmine report`` shows by default)."""
+    """The ISO week of the newest dated feedback (what ``vocmine report`` shows by default).
+
+    Feedback without a date belongs to no week: it never makes the ingest week "the latest".
+    """
     from .trends import week_of
 
-    row = ws.db.conn.execute(f"select max({week_of()}) from feedback f where f.duplicate_of is null").fetchone()
+    row = ws.db.conn.execute(f"select max({week_of()}) from feedback f where f.created_at is not null").fetchone()
     return row[0] if row and row[0] else None
+
+
+def _no_dated_rows(ws) -> ConfigError:
+    """Return the error for a workspace whose feedback has no dates (so no week can be reported)."""
+    n = ws.db.conn.execute("select count(*) from feedback").fetchone()[0]
+    if not n:
+        return ConfigError("the workspace has no feedback yet; run 'vocmine ingest' first")
+    return ConfigError(
+        f"none of the {n:,} feedback rows has a date, so there is no week to report; ingest them again "
+        "naming the date column, e.g. 'vocmine ingest FILE --created COLUMN' (created= in Python)")
+
+
+def _coverage(span: tuple[date, date] | None, monday: date) -> dict[str, Any]:
+    """Return how much of the week starting ``monday`` the dated data covers: days, first, last."""
+    sunday = monday + timedelta(days=6)
+    if span is None or span[1] < monday or span[0] > sunday:
+        return {"days": 0, "first": None, "last": None}
+    first, last = max(monday, span[0]), min(sunday, span[1])
+    return {"days": (last - first).days + 1, "first": first.isoformat(), "last": last.isoformat()}
 
 
 def _topic_key(ws) -> str:
@@ -44,14 +66,21 @@ def _topic_key(ws) -> str:
 
 
 def _totals(conn, lo: str, hi: str) -> dict[str, int]:
-    fb, customers = conn.execute(
-        "select count(*), count(distinct coalesce(author, 'fb' || id)) from feedback "
-        "where duplicate_of is null and created_at >= ? and created_at < ?", (lo, hi)).fetchone()
+    """Return the counts of a period, by one rule: ``feedback`` counts every stored row dated in it
+    (as ``vocmine stats`` does); ``near_duplicates`` says how many of them the analysis leaves out,
+    and ``analysed``, ``complaints`` (feedback with a complaint) and ``customers`` are the rest."""
+    fb, dups = conn.execute(
+        "select count(*), count(duplicate_of) from feedback where created_at >= ? and created_at < ?",
+        (lo, hi)).fetchone()
+    customers = conn.execute(
+        "select count(distinct coalesce(author, 'fb' || id)) from feedback "
+        "where duplicate_of is null and created_at >= ? and created_at < ?", (lo, hi)).fetchone()[0]
     complaints = conn.execute(
         "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
         "where s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?",
         (lo, hi)).fetchone()[0]
-    return {"feedback": fb, "complaints": complaints, "customers": customers}
+    return {"feedback": fb, "near_duplicates": dups, "analysed": fb - dups, "complaints": complaints,
+            "customers": customers}
 
 
 def _scores(conn, lo: str, hi: str) -> dict[str, Any]:
@@ -84,14 +113,24 @@ def _iso(d: date) -> str:
 
 def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str | None = None,
                 top: int = TOP_TOPICS) -> dict[str, Any]:
-    """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md)."""
+    """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md).
+
+    ``week`` defaults to the week of the newest dated feedback. Counts follow one rule (see
+    ``_totals``); feedback without a date is counted apart (``undated``), in no week. A week the
+    data does not cover whole is ``period.partial``: it is then compared with the week before
+    per day (``per_day``), never as a whole week. ConfigError when no feedback has a date.
+    """
     from . import loop
+    from .publish.views import said_views
     from .trends import flag, weekly
 
     conn = ws.db.conn
+    span_row = conn.execute("select min(created_at), max(created_at), count(*) - count(created_at) "
+                            "from feedback").fetchone()
+    if span_row[0] is None:
+        raise _no_dated_rows(ws)
+    span = (date.fromisoformat(span_row[0][:10]), date.fromisoformat(span_row[1][:10]))
     week = week or latest_week(ws)
-    if not week:
-        raise ConfigError("the workspace has no feedback yet; run 'vocmine ingest' first")
     monday = week_monday(week)
     lo, hi = _iso(monday), _iso(monday + timedelta(days=7))
     plo = _iso(monday - timedelta(days=7))
@@ -101,15 +140,30 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     ctx: dict[str, Any] = {"week": week, "lang": lang}
     if company:
         ctx["company"] = company
+    # A week the data does not cover whole (it starts or ends inside it) is marked partial and
+    # compared with the week before per day, never as a whole week.
+    cover, pcover = _coverage(span, monday), _coverage(span, monday - timedelta(days=7))
+    partial = cover["days"] < 7
+    whole = not partial and pcover["days"] == 7  # both weeks whole: compare them as weeks
+    ctx["period"] = {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat(),
+                     "days": cover["days"], "data_start": cover["first"], "data_end": cover["last"],
+                     "partial": partial, "previous_days": pcover["days"]}
+    ctx["undated"] = span_row[2]
     ctx["totals"] = _totals(conn, lo, hi)
-    ctx["previous"] = _totals(conn, plo, lo)
+    previous = _totals(conn, plo, lo)
+    if whole:
+        ctx["previous"] = previous
+    elif cover["days"] and pcover["days"]:
+        ctx["per_day"] = {k: round(ctx["totals"][k] / cover["days"], 1) for k in ("feedback", "complaints")} | {
+            f"previous_{k}": round(previous[k] / pcover["days"], 1) for k in ("feedback", "complaints")} | {
+            "days": cover["days"], "previous_days": pcover["days"]}
     ctx["volume"] = []
     for w in weeks:
         m = week_monday(w)
         t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)))
         ctx["volume"].append({"week": w, "feedback": t["feedback"], "complaints": t["complaints"]})
     ctx["sources"] = [{"source": s, "feedback": n} for s, n in conn.execute(
-        "select source, count(*) from feedback where duplicate_of is null and created_at >= ? and created_at < ? "
+        "select source, count(*) from feedback where created_at >= ? and created_at < ? "
         "group by 1 order by 2 desc, 1", (lo, hi))]
     scores, prev = _scores(conn, lo, hi), _scores(conn, plo, lo)
     for k, v in scores.items():
@@ -144,9 +198,12 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
                 "id": key if by != "category" else None, "label": names.get(key, str(key)),
                 "category": cats.get(key) if by != "category" else key,
                 "volume": int(row["volume"]), "previous": int(g.loc[prev_w]["volume"]) if prev_w in g.index else 0,
-                "spike": row["spike"] or "", "new": bool(row["new"]),
+                # A partial week's fall is the calendar, not the customers: no drop, no whole-week change.
+                "spike": "" if partial and row["spike"] == "down" else row["spike"] or "", "new": bool(row["new"]),
                 "weekly": [{"week": w, "volume": int(g.loc[w]["volume"]) if w in g.index else 0} for w in weeks],
             }
+            if not whole:
+                item["delta"] = None
             if item["spike"]:
                 spikes.append({"kind": by, "label": item["label"], "week": week, "volume": item["volume"],
                                "baseline": round(float(row["baseline"]), 1), "direction": item["spike"]})
@@ -170,13 +227,20 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
         pframe = flag(pframe[pframe["week"] <= week])
         pnames = ws._names("phrase")
         for r in pframe[(pframe["week"] == week) & (pframe["spike"] != "")].itertuples():
+            if partial and r.spike == "down":
+                continue
             spikes.append({"kind": "phrase", "label": pnames.get(r.key, str(r.key)), "week": week,
                            "volume": int(r.volume), "baseline": round(float(r.baseline), 1), "direction": r.spike})
     ctx["spikes"] = spikes
 
     ctx["tickets"] = _tickets(conn)
     ctx["loop"] = _closure(ws, hi)
-    ctx["entries"] = [e for e in loop.entries(ws) if (e.get("shipped_at") or "") < hi]
+    ctx["entries"] = []
+    for e in loop.entries(ws):
+        if (e.get("shipped_at") or "") < hi:
+            view = said_views(e, lang, ("en", "ko"))[0]  # the counts' wording; quotes stay in "said"
+            e["said_view"] = {k: v for k, v in view.items() if k != "quotes"} if view else None
+            ctx["entries"].append(e)
     return ctx
 
 
@@ -233,7 +297,7 @@ def _closure(ws, hi: str) -> dict[str, Any]:
             "order by done_at", (hi,)).fetchall():
         if (status or "").lower() not in DONE:
             continue
-        fids = {k: v for k, v in linked_feedback(conn, tid).items() if (v["created_at"] or "") < hi}
+        fids = {k: v for k, v in linked_feedback(conn, tid).items() if v["created_at"] and v["created_at"] < hi}
         if not fids:
             continue
         linked |= set(fids)
@@ -250,15 +314,22 @@ def _closure(ws, hi: str) -> dict[str, Any]:
 
 
 def report(ws, out_dir: str | Path, week: str | None = None, *, lang: str = "en", company: str | None = None,
-           template_dir: Any = None) -> dict[str, Path]:
-    """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``."""
-    from .publish import render_weekly
+           template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Path]:
+    """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``.
 
+    Customer quotes that still match a personal-data pattern are left out; the run records how
+    many (``quotes_withheld``; pass a ``vocmine.publish.gate.Gate`` as ``gate`` to read them).
+    ``force`` writes into a non-empty folder that has no vocmine manifest.
+    """
+    from .publish import render_weekly
+    from .publish.gate import Gate
+
+    gate = gate if gate is not None else Gate()
     company = company or ws.setting("site.company")
     ctx = weekly_data(ws, week, lang=lang, company=company)
-    with ws.run("report", {"week": ctx["week"], "out": str(out_dir), "lang": lang}) as counts:
-        paths = render_weekly(ctx, out_dir, template_dir=template_dir)
-        counts.update({"week": ctx["week"], "files": len(paths)})
+    with ws.run("report", {"week": ctx["week"], "out": str(out_dir), "lang": lang, "force": force}) as counts:
+        paths = render_weekly(gate.weekly(ctx), out_dir, template_dir=template_dir, force=force)
+        counts.update({"week": ctx["week"], "files": len(paths), **gate.counts()})
     return paths
 
 
@@ -280,19 +351,31 @@ def site_settings(ws, **given: Any) -> dict[str, Any]:
 
 
 def publish(ws, out_dir: str | Path, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
-            languages: tuple[str, ...] = ("en", "ko"), **site: Any) -> list[Path]:
-    """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog."""
+            languages: tuple[str, ...] = ("en", "ko"), force: bool = False, gate: Any = None,
+            **site: Any) -> list[Path]:
+    """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog.
+
+    Entries pass the privacy gate before any publisher (plugins too) sees them; the run records
+    how many quotes were left out (``quotes_withheld``; pass a ``vocmine.publish.gate.Gate`` as
+    ``gate`` to read them). ``force`` writes into a non-empty folder without a vocmine manifest.
+    """
     from . import loop
     from .plugins import load
+    from .publish.gate import Gate
 
+    gate = gate if gate is not None else Gate()
     conf = site_settings(ws, **site)
     entries = [e for e in loop.entries(ws) if e["status"] in ("approved", "published")]
     written: list[Path] = []
-    with ws.run("publish", {"out": str(out_dir), "formats": list(formats)}) as counts:
+    with ws.run("publish", {"out": str(out_dir), "formats": list(formats), "force": force}) as counts:
+        screened = gate.entries(entries)
+        options: dict[str, Any] = {"template_dir": template_dir, "languages": tuple(languages)}
+        if force:  # only then, so that a third-party publisher without 'force' keeps working
+            options["force"] = True
         for fmt in formats:
             cls = load("vocmine.publishers", fmt)
-            written += cls(conf, template_dir=template_dir, languages=tuple(languages)).publish(entries, out_dir)
-        counts.update({"entries": len(entries), "files": len(written)})
+            written += cls(conf, **options).publish(screened, out_dir)
+        counts.update({"entries": len(entries), "files": len(written), **gate.counts()})
     log.info("published %d entries, %d files", len(entries), len(written))
     return written
 

@@ -1,7 +1,7 @@
 """Weekly volume and sentiment per topic, phrase or category; spikes, new topics, score impact.
 
-Weeks are ISO weeks (``2026-W36``) of the feedback's creation time (its ingest time when the
-source gave none). Volume counts distinct feedback rows, so a review that says "heavy" twice
+Weeks are ISO weeks (``2026-W36``) of the feedback's creation time. Feedback without one is
+undated: it is in no week (never the week it was ingested), so trends leave it out. Volume counts distinct feedback rows, so a review that says "heavy" twice
 counts once. A spike is a week whose volume leaves the band of the trailing ``window`` weeks
 (mean ± ``sigma`` standard deviations, with at least ``min_history`` weeks of history and at
 least ``min_volume`` items), which is how a rising problem shows before it spreads.
@@ -33,21 +33,22 @@ _KEYS = {
 
 
 def week_of(column: str = "f.created_at") -> str:
-    """Return SQL for the ISO week ('2026-W36') of a timestamp column (ingest time as fallback)."""
-    return WEEK_SQL.format(c=f"coalesce({column}, f.ingested_at)")
+    """Return SQL for the ISO week ('2026-W36') of a timestamp column; NULL for undated rows."""
+    return WEEK_SQL.format(c=column)
 
 
 def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
            source: str | None = None) -> pd.DataFrame:
     """Return one row per (key, week) with volume, complaints and mean sentiment; empty weeks as 0.
 
-    ``by`` is "topic", "parent" (topic families), "phrase" or "category". Columns: key, week, volume (distinct feedback),
+    ``by`` is "topic", "parent" (topic families), "phrase" or "category"; undated feedback is left
+    out. Columns: key, week, volume (distinct feedback),
     segments, sentiment (mean segment polarity), share (of all feedback that week).
     """
     if by not in _KEYS:
         raise ConfigError(f"unknown trend key {by!r}; available: {', '.join(sorted(_KEYS))}")
     key, join = _KEYS[by]
-    where = ["f.duplicate_of is null"]
+    where = ["f.duplicate_of is null", "f.created_at is not null"]
     args: list[Any] = []
     if complaints_only:
         where.append("s.complaint = 1")
@@ -65,7 +66,7 @@ def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | N
     conn = ws.db.conn
     df = pd.read_sql_query(sql, conn, params=args)
     totals = dict(conn.execute(
-        f"select {week_of()} as week, count(*) from feedback f where f.duplicate_of is null"
+        f"select {week_of()} as week, count(*) from feedback f where f.duplicate_of is null and f.created_at is not null"
         + (" and f.source = ?" if source else "") + " group by 1", [source] if source else []).fetchall())
     if df.empty:
         return df.assign(share=pd.Series(dtype=float))

@@ -2,6 +2,8 @@
 
 For release notes, a repository README or a wiki that renders Markdown. Customer text is
 Markdown-escaped by the template environment, so a quote cannot become a link or an image.
+Entries pass the privacy gate first; the folder's manifest (``publish/files.py``) keeps a
+hand-written ``CHANGELOG.md`` from being overwritten unless ``force``.
 """
 from __future__ import annotations
 
@@ -10,25 +12,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .files import write_tree
+from .gate import Gate
 from .site import RenderPublisher
-from .templates import TemplateDirs, environment, strings_for, write_if_changed
+from .templates import TemplateDirs, environment, strings_for, xml_safe
 from .views import base_url, check_languages, entry_view, pick, publishable
 
 log = logging.getLogger(__name__)
 
 
 def render_changelog(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, site: Mapping[str, Any],
-                     template_dir: TemplateDirs = None, languages: Sequence[str] = ("en", "ko")) -> list[Path]:
+                     template_dir: TemplateDirs = None, languages: Sequence[str] = ("en", "ko"), *,
+                     force: bool = False, gate: Gate | None = None) -> list[Path]:
     """Write ``CHANGELOG.md`` (first language) and ``CHANGELOG.<lang>.md``; return their paths.
 
-    Entries link to their pages on the site when ``site["base_url"]`` is set.
+    Entries link to their pages on the site when ``site["base_url"]`` is set. ``force`` writes
+    into a non-empty folder without a vocmine manifest (over a hand-written ``CHANGELOG.md``).
     """
     languages = check_languages(languages)
     url = base_url(site) if site.get("base_url") else ""
-    published = publishable(entries)
+    published = (gate or Gate()).entries(publishable(entries))
     env = environment(template_dir)
     out = Path(out_dir)
-    paths = []
+    files: dict[str, str] = {}
     for lang in languages:
         prefix = "" if lang == languages[0] else f"{lang}/"
         views = [entry_view(e, lang, languages, url_root=url + prefix if url else "",
@@ -37,9 +43,9 @@ def render_changelog(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, 
             "lang": lang, "strings": strings_for(lang, site.get("strings")), "site": site, "entries": views,
             "site_title": pick(site.get("title"), lang, languages) or str(site.get("company") or ""),
         })
-        path = out / ("CHANGELOG.md" if not prefix else f"CHANGELOG.{lang}.md")
-        write_if_changed(path, text)
-        paths.append(path)
+        files["CHANGELOG.md" if not prefix else f"CHANGELOG.{lang}.md"] = xml_safe(text)
+    write_tree(out, files, owner="markdown", force=force)
+    paths = [out / rel for rel in files]  # the first language first
     log.info("changelog: %d entries in %d languages written to %s", len(published), len(languages), out)
     return paths
 

@@ -2,7 +2,9 @@
 
 Only this customer's own words and the entry's public wording reach the template: other
 customers' quotes and counts are not passed in, so a template cannot leak them. Sending is
-someone else's job (``vocmine.notify``); this module only renders.
+someone else's job (``vocmine.notify``); this module only renders. The customer's words and
+the phrase pass the privacy gate (``publish/gate.py``): one that redaction would still change is
+left out of the message, which then falls back to the template's general wording.
 """
 from __future__ import annotations
 
@@ -13,18 +15,25 @@ from typing import Any
 import jinja2
 
 from ..errors import ConfigError
+from .gate import Gate
 from .strings import STRINGS
-from .templates import TemplateDirs, environment, strings_for
+from .templates import TemplateDirs, environment, safe_url, strings_for, xml_safe
 from .views import base_url, pick, said_views
 
 log = logging.getLogger(__name__)
 
 
 def message_context(entry: Mapping[str, Any], customer: Mapping[str, Any], lang: str,
-                    site: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    site: Mapping[str, Any] | None = None, gate: Gate | None = None) -> dict[str, Any]:
     """Return the template context of a notification (see docs/publishing.md, "Messages")."""
     site = site or {}
+    gate = gate or Gate()
     languages = (lang, "en", "ko")
+    # Only the entry's wording and phrase reach a message, so only they count (not its quotes).
+    scratch = Gate()
+    entry = scratch.entry(entry)
+    gate.phrases_withheld += scratch.phrases_withheld
+    gate.texts_redacted += scratch.texts_redacted
     said, _ = said_views(entry, lang, languages)
     url = ""
     if site.get("base_url") and entry.get("slug"):
@@ -38,11 +47,15 @@ def message_context(entry: Mapping[str, Any], customer: Mapping[str, Any], lang:
         # The public phrase only (never other customers' quotes or counts).
         "phrase": said["phrase"] if said else "",
         "phrase_lang": said["lang"] if said else lang,
-        "url": url,
+        "url": safe_url(url),
     }
+    # Gated as written: a sign-off on its own line is only recognisable before the lines are joined.
+    said_raw = str(customer.get("said") or "")
+    said_text = " ".join((gate.quote(said_raw, f"the message for entry {entry.get('slug')}") or "").split()) \
+        if said_raw.strip() else ""
     you = {
-        "name": str(customer.get("name") or "").strip(),
-        "said": " ".join(str(customer.get("said") or "").split()),
+        "name": xml_safe(customer.get("name") or "").strip(),  # the addressee's own name: not a quote
+        "said": said_text,
         "feedback_at": customer.get("feedback_at"),
     }
     # A language with its own notify_<lang> templates needs no shared wording.
@@ -52,28 +65,30 @@ def message_context(entry: Mapping[str, Any], customer: Mapping[str, Any], lang:
 
 
 def render_message(entry: Mapping[str, Any], customer: Mapping[str, Any], lang: str, *,
-                   site: Mapping[str, Any] | None = None, template_dir: TemplateDirs = None) -> dict[str, str]:
+                   site: Mapping[str, Any] | None = None, template_dir: TemplateDirs = None,
+                   gate: Gate | None = None) -> dict[str, str]:
     """Return {"subject", "body_text", "body_html"} telling ``customer`` what changed.
 
     Templates: ``notify_<lang>.txt.j2`` (required; it sets ``subject`` with ``{% set %}``) and
     ``notify_<lang>.html.j2`` (optional; "" when absent). ``site`` gives the company name and
-    the base_url that links to the entry's page.
+    the base_url that links to the entry's page. ``gate`` collects what the privacy gate held
+    back (pass one to record it in a run).
     """
     if not entry.get("did") or not entry.get("release"):
         raise ConfigError(f"entry {entry.get('slug') or entry.get('id')!r}: a message needs 'did' and 'release'")
     env = environment(template_dir)
-    ctx = message_context(entry, customer, lang, site)
+    ctx = message_context(entry, customer, lang, site, gate)
     try:
         text_template = env.get_template(f"notify_{lang}.txt.j2")
     except jinja2.TemplateNotFound:
         raise ConfigError(f"no message template for language {lang!r} (notify_{lang}.txt.j2)") from None
     module = text_template.make_module(ctx)
-    subject = " ".join(str(getattr(module, "subject", "") or "").split())
+    subject = " ".join(xml_safe(getattr(module, "subject", "") or "").split())
     if not subject:
         raise ConfigError(f"notify_{lang}.txt.j2 must set a subject: {{% set subject = ... %}}")
-    body_text = str(module).strip() + "\n"
+    body_text = xml_safe(str(module)).strip() + "\n"
     try:
-        body_html = env.get_template(f"notify_{lang}.html.j2").render(ctx, subject=subject)
+        body_html = xml_safe(env.get_template(f"notify_{lang}.html.j2").render(ctx, subject=subject))
     except jinja2.TemplateNotFound:
         body_html = ""
     return {"subject": subject, "body_text": body_text, "body_html": body_html}

@@ -2,7 +2,9 @@
 
 ``render_weekly`` takes plain data (the "weekly context", docs/publishing.md), works out what
 the templates should not have to (deltas, rising topics and phrases, closure rate, the nav),
-and writes ``weekly-2026-W38.html`` / ``.md`` plus ``latest.html`` / ``latest.md``.
+and writes ``weekly-2026-W38.html`` / ``.md`` plus ``latest.html`` / ``latest.md``. Customer
+text passes the privacy gate first; files are written through temp files into a folder the
+report owns by its manifest (older weeks stay; a non-empty folder without one is refused).
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .templates import TemplateDirs, environment, strings_for, week_start, write_if_changed
+from .files import write_tree
+from .gate import Gate
+from .templates import TemplateDirs, environment, strings_for, week_start, xml_safe
 from .views import window_rates
 
 log = logging.getLogger(__name__)
@@ -131,28 +135,28 @@ def weekly_context(context: Mapping[str, Any]) -> dict[str, Any]:
     return ctx
 
 
-def render_weekly(context: Mapping[str, Any], out_dir: str | Path,
-                  template_dir: TemplateDirs = None) -> dict[str, Path]:
+def render_weekly(context: Mapping[str, Any], out_dir: str | Path, template_dir: TemplateDirs = None, *,
+                  force: bool = False, gate: Gate | None = None) -> dict[str, Path]:
     """Write the weekly report for ``context["week"]``; return {"html", "md", "latest_html", "latest_md"}.
 
     ``latest.*`` follow the newest week in ``out_dir``: re-rendering an older week leaves them
-    alone (they are then absent from the result).
+    alone (they are then absent from the result). ``force`` writes into a non-empty folder that
+    has no vocmine manifest; ``gate`` collects what the privacy gate held back.
     """
-    ctx = weekly_context(context)
+    ctx = weekly_context((gate or Gate()).weekly(context))
     env = environment(template_dir)
-    html = env.get_template("weekly.html.j2").render(ctx)
-    md = env.get_template("weekly.md.j2").render(ctx)
+    html = xml_safe(env.get_template("weekly.html.j2").render(ctx))
+    md = xml_safe(env.get_template("weekly.md.j2").render(ctx))
     out = Path(out_dir)
     week = ctx["week"]
     paths = {"html": out / f"weekly-{week}.html", "md": out / f"weekly-{week}.md"}
     newest = max((m.group(1) for p in out.glob("weekly-*.html") if (m := _WEEK_FILE.match(p.name))),
                  default=week) if out.is_dir() else week
-    write_if_changed(paths["html"], html)
-    write_if_changed(paths["md"], md)
+    files = {paths["html"].name: html, paths["md"].name: md}
     if week >= newest:
         paths["latest_html"] = out / "latest.html"
         paths["latest_md"] = out / "latest.md"
-        write_if_changed(paths["latest_html"], html)
-        write_if_changed(paths["latest_md"], md)
+        files.update({"latest.html": html, "latest.md": md})
+    write_tree(out, files, owner="report", force=force, replace=False)
     log.info("weekly report %s written to %s", week, out)
     return paths

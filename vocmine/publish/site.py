@@ -10,7 +10,10 @@ Pages link to each other with relative URLs, so the site works from any folder, 
 and behind any host; absolute URLs (``site["base_url"]``) appear only where they must: the
 canonical and hreflang links and the Atom feed. Output is deterministic (the same input gives
 byte-identical files; nothing is stamped with the current time) and files are rewritten only
-when their content changes. Pages of entries that are no longer published are removed.
+when their content changes. The folder's manifest (``publish/files.py``) lists what the site
+wrote: pages of entries that are no longer published are removed, nothing else is touched, and
+a non-empty folder without a manifest is refused unless ``force``. Entries pass the privacy
+gate (``publish/gate.py``) first, and every page is XML-safe.
 """
 from __future__ import annotations
 
@@ -21,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .files import write_tree
+from .gate import Gate
 from .strings import AUTONYMS
-from .templates import TemplateDirs, environment, rfc3339, strings_for, write_if_changed
+from .templates import TemplateDirs, environment, rfc3339, strings_for, xml_safe
 from .views import base_url as checked_base_url
 from .views import check_languages, entry_view, pick, publishable
 
@@ -56,32 +61,29 @@ def _page_context(base: dict[str, Any], url: str, prefix: str, counterpart: str,
 
 
 def render_site(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, site: Mapping[str, Any],
-                template_dir: TemplateDirs = None, languages: Sequence[str] = ("en", "ko")) -> list[Path]:
+                template_dir: TemplateDirs = None, languages: Sequence[str] = ("en", "ko"), *,
+                force: bool = False, gate: Gate | None = None) -> list[Path]:
     """Render the changelog site into ``out_dir``; return the paths of all its files, sorted.
 
     ``entries`` and ``site`` follow docs/publishing.md. Drafts (``status`` other than
     "approved"/"published") are left out. ``template_dir`` (a folder or a list of folders) comes
-    before the packaged templates in the lookup chain.
+    before the packaged templates in the lookup chain. ``force`` writes into a non-empty folder
+    that has no vocmine manifest; ``gate`` collects what the privacy gate held back.
     """
     languages = check_languages(languages)
     url = checked_base_url(site)
     if not site.get("company"):
         raise ConfigError("site needs 'company': the name shown as the feed's author and in the footer")
-    published = publishable(entries)
+    published = (gate or Gate()).entries(publishable(entries))
     env = environment(template_dir)
     out = Path(out_dir)
-    written: list[Path] = []
-    changed = 0
+    files: dict[str, str] = {}
 
     def emit(rel: str, text: str) -> None:
-        nonlocal changed
-        path = out / rel
-        changed += write_if_changed(path, text)
-        written.append(path)
+        files[rel] = xml_safe(text)
 
     css, _, _ = env.loader.get_source(env, "site.css")
     emit("style.css", css)
-    slugs = {str(e["slug"]) for e in published}
     for lang in languages:
         prefix = _prefix(lang, languages)
         strings = strings_for(lang, site.get("strings"))
@@ -101,20 +103,10 @@ def render_site(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, site:
         emit(prefix + "feed.xml", env.get_template("feed.xml.j2").render(
             {**base, "entries": views, "updated": updated, "feed_id": url + prefix + "feed.xml",
              "feed_url": url + prefix + "feed.xml", "index_url": url + prefix + "index.html"}))
-        _remove_stale(out / prefix / "entries", slugs)
+    written, changed = write_tree(out, files, owner="site", force=force)
     log.info("site: %d entries in %d languages, %d files changed, in %s", len(published), len(languages),
              changed, out)
     return sorted(written)
-
-
-def _remove_stale(folder: Path, slugs: set[str]) -> None:
-    """Delete pages of entries that are no longer published (only *.html in ``entries/``)."""
-    if not folder.is_dir():
-        return
-    for page in sorted(folder.glob("*.html")):
-        if page.stem not in slugs:
-            page.unlink()
-            log.info("removed %s: the entry is no longer published", page)
 
 
 class RenderPublisher:
@@ -124,14 +116,15 @@ class RenderPublisher:
     render = staticmethod(render_site)
 
     def __init__(self, site: Mapping[str, Any], *, template_dir: TemplateDirs = None,
-                 languages: Sequence[str] = ("en", "ko")) -> None:
+                 languages: Sequence[str] = ("en", "ko"), force: bool = False) -> None:
         self.site = site
         self.template_dir = template_dir
         self.languages = languages
+        self.force = force
 
     def publish(self, entries: Iterable[Mapping[str, Any]], out: str | Path) -> list[Path]:
         """Render ``entries`` into folder ``out``; return the files."""
-        return self.render(entries, out, self.site, self.template_dir, self.languages)
+        return self.render(entries, out, self.site, self.template_dir, self.languages, force=self.force)
 
 
 class SitePublisher(RenderPublisher):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import logging
 import os
 import re
@@ -28,6 +29,7 @@ from ..errors import ConfigError
 from ..dates import iso_week, parse_week, week_monday, weeks_between  # noqa: F401 - re-exported to templates
 from ..resources import data_path
 from . import charts
+from .files import write_if_changed  # noqa: F401 - re-exported
 from .strings import STRINGS
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ _MONTHS_EN = ("January February March April May June July August September Octob
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
 _MD_LEADING = re.compile(r"^(\s*)(#{1,6}|-+|=+|\+|\d+[.)])(?=\s|$)")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_C0_SPACE = "".join(map(chr, range(0x21)))  # what the WHATWG URL parser strips at both ends
+_URL_STRIP = re.compile("[\t\n\r]")  # ... and removes anywhere inside
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def template_dirs(template_dir: TemplateDirs = None) -> list[Path]:
@@ -139,15 +144,38 @@ def index_of(items: Sequence[Any], value: Any) -> int | None:
 
 
 def safe_url(value: Any) -> str:
-    """Return ``value`` when it is an http(s)/mailto or relative URL, else "" (no javascript:)."""
-    url = str(value or "").strip()
+    """Return ``value`` as a link target when it is an absolute http(s) or mailto URL, else "".
+
+    Browsers (the WHATWG URL parser) drop leading and trailing C0 controls and spaces and every
+    tab, LF and CR inside a URL, and HTML decodes character references in attributes, so
+    "\\tjava\\nscript:" and "java&#x09;script:" are javascript: links to a browser. The scheme is
+    checked on what the browser will see; anything that is not http, https or mailto, including
+    protocol-relative "//host" and relative paths, becomes no link. The returned URL has the
+    controls removed.
+    """
+    url = _URL_STRIP.sub("", str(value or "").strip(_C0_SPACE))
     if not url:
         return ""
-    lowered = url.lower()
-    if lowered.startswith(_SAFE_SCHEMES) or not re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
+    seen = url
+    for _ in range(4):  # "&amp;#x09;" decodes twice when Markdown meets HTML; bounded
+        decoded = _URL_STRIP.sub("", html.unescape(seen).strip(_C0_SPACE))
+        if decoded == seen:
+            break
+        seen = decoded
+    if seen.lower().startswith(_SAFE_SCHEMES) and url.lower().startswith(_SAFE_SCHEMES):
         return url
-    log.warning("dropped a link with an unsafe scheme: %r", url[:80])
+    log.info("dropped a link that is not http, https or mailto: %r", url[:80])
     return ""
+
+
+def xml_safe(value: Any) -> str:
+    """Return ``value`` as text without the characters XML 1.0 forbids.
+
+    Removed: C0 controls other than tab, LF and CR, U+FFFE, U+FFFF and lone surrogates (one of
+    them in a quoted review would make feed.xml unreadable for every subscriber).
+    """
+    text = "" if value is None else str(value)
+    return _XML_FORBIDDEN.sub("", text) if _XML_FORBIDDEN.search(text) else text
 
 
 def md_url(value: Any) -> Markup:
@@ -351,18 +379,3 @@ def translate(context: jinja2.runtime.Context, key: str, n: int | None = None, *
         # Values are escaped, except Markup (e.g. a phrase wrapped in <span lang>) from the template.
         return Markup(escape(table[name])).format(**shown)
     return table[name].format(**shown)
-
-
-# ---- files ----------------------------------------------------------------------------------
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` (UTF-8, LF) to ``path`` unless it already holds exactly that; return True if written."""
-    data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    log.debug("wrote %s", path)
-    return True

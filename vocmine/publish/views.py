@@ -86,11 +86,44 @@ def publishable(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     return out
 
 
+def said_counts(s: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
+    """Return the counts of one stored "you said" block and the wording keys that state them.
+
+    ``phrase_customers``: customers who wrote the phrase word for word (None for entries built
+    before it was counted); ``linked_customers``: every customer behind the fix's accepted links;
+    ``linked_topic``: what they described, in ``lang``'s words (stored as {lang: name} or a plain
+    name; None: "linked to this fix", also when it has no name in ``lang``). ``lead`` is
+    the strings key of the first sentence (add ``_since`` for the dated form), ``lead_n`` its count,
+    ``rest`` the key of the "in all" sentence (None when there is nothing more to say).
+    """
+    linked = s.get("linked_customers", s.get("customers"))
+    linked = int(linked) if linked is not None else 0
+    exact = s.get("phrase_customers")
+    named = s.get("linked_topic")
+    topic = (str(named.get(lang) or "") if isinstance(named, Mapping) else str(named or "")).strip() or None
+    if not exact:  # an older entry (its one number counted every linked customer), or nobody word for word
+        lead, lead_n, rest = "linked_only", linked, None
+    elif linked > int(exact):
+        lead, lead_n, rest = "customers_said_and", int(exact), ("linked_described" if topic else "linked_unnamed")
+    else:
+        lead, lead_n, rest = "customers_said", int(exact), None
+    return {"phrase_customers": None if exact is None else int(exact), "linked_customers": linked,
+            "linked_topic": _mid_sentence(topic) if topic else None, "lead": lead, "lead_n": lead_n, "rest": rest}
+
+
+def _mid_sentence(label: str) -> str:
+    """Return a label as it reads inside a sentence: "Weight & build" -> "weight & build" (not "NPS")."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def said_views(entry: Mapping[str, Any], lang: str, languages: Sequence[str]) -> tuple[dict | None, list[dict]]:
     """Return (the "you said" block for ``lang``, the other languages' blocks).
 
     When no customer said it in ``lang``, the first language that has it stands in (its
-    ``lang`` tells the template to add a note and mark the quotes' language).
+    ``lang`` tells the template to add a note and mark the quotes' language). Each block has
+    the counts of ``said_counts``; ``customers`` repeats ``linked_customers`` for old templates.
     """
     said = entry.get("said") or {}
     known = [c for c in (*languages, *sorted(said)) if c in STRINGS]
@@ -100,8 +133,9 @@ def said_views(entry: Mapping[str, Any], lang: str, languages: Sequence[str]) ->
         s = said.get(code)
         if not s or not s.get("phrase"):
             continue
+        counts = said_counts(s, lang)
         blocks.append({
-            "lang": code, "phrase": str(s["phrase"]), "customers": int(s.get("customers") or 0),
+            "lang": code, "phrase": str(s["phrase"]), "customers": counts["linked_customers"], **counts,
             "since": s.get("since"), "quotes": [str(q) for q in (s.get("quotes") or []) if q][:3],
         })
     if not blocks:
@@ -125,7 +159,7 @@ def entry_view(entry: Mapping[str, Any], lang: str, languages: Sequence[str], *,
         "did": pick(entry.get("did"), lang, languages),
         "said": said,
         "also_said": also,
-        "evidence": {"before": window_rates(evidence.get("before")), "after": window_rates(evidence.get("after"))},
+        "evidence": _evidence_view(evidence),
         "weeks": evidence_weeks(entry),
         "href": href,
         "url": url_root + href if url_root else "",
@@ -133,9 +167,20 @@ def entry_view(entry: Mapping[str, Any], lang: str, languages: Sequence[str], *,
     }
 
 
+def _evidence_view(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the before/after windows of an entry, ``partial`` when either covers fewer days than weeks."""
+    before, after = window_rates(evidence.get("before")), window_rates(evidence.get("after"))
+    return {"before": before, "after": after, "partial": bool(before.get("partial") or after.get("partial"))}
+
+
 def window_rates(window: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Return a before/after window with its rate worked out when only the counts were given."""
+    """Return a before/after window with its rate worked out when only the counts were given, and
+    ``partial`` true when the data covers fewer ``days`` than its ``weeks`` (pages then say days)."""
     out = dict(window or {})
+    if not out:
+        return out
     if out.get("rate") is None and out.get("feedback"):
         out["rate"] = (out.get("complaints") or 0) / out["feedback"]
+    days, weeks = out.get("days"), out.get("weeks")
+    out["partial"] = bool(isinstance(days, int) and isinstance(weeks, int) and days < weeks * 7)
     return out
