@@ -1,9 +1,17 @@
 """Customer notifications on the demo workspace, delivered to a real SMTP server (aiosmtpd) on 127.0.0.1."""
+import asyncio
+import collections
 import email
 import email.policy
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,6 +24,7 @@ from vocmine.loop import linked_feedback
 
 SENDER = "news@nimbus.test"
 SMTP_PASSWORD = "s3cret-SMTP-pass-991"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Inbox:
@@ -241,3 +250,200 @@ def test_draft_entries_tell_nobody(demo_dir, tmp_path):
         assert {e["status"] for e in ws.entries()} == {"draft"}
         r = ws.notify(dry_run=True)
         assert r["queued"] == 0 and r["messages"] == []
+
+
+class BlockingInbox(Inbox):
+    """Keeps every message, and on the Nth holds the client (at RCPT, or in DATA after taking the
+    message) until the test lets go: the moment a sender gets killed."""
+
+    def __init__(self, block_at: int, stage: str):
+        super().__init__()
+        self.block_at, self.stage = block_at, stage
+        self.rcpts = 0
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def _hold(self):
+        self.holding.set()
+        for _ in range(1200):  # at most a minute, whatever happens to the test
+            if self.release.is_set():
+                return
+            await asyncio.sleep(0.05)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.stage == "rcpt" and self.rcpts == self.block_at and not self.release.is_set():
+            await self._hold()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.stage == "data" and len(self.messages) == self.block_at and not self.release.is_set():
+            await self._hold()
+        return reply
+
+
+def _notify_process(db, port, *more):
+    cmd = [sys.executable, "-m", "vocmine", "--db", str(db), "notify", "--send", "--smtp-host", "127.0.0.1",
+           "--smtp-port", str(port), "--no-smtp-tls", "--from", SENDER, *more]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize("stage", ["data", "rcpt"])
+def test_kill_during_a_send_never_sends_twice(nws, tmp_path, stage):
+    """kill -9 while the SMTP server holds the 3rd message, then run again: nobody gets two messages."""
+    expected, _, _ = _expected(nws)
+    inbox = BlockingInbox(block_at=3, stage=stage)
+    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    ctl.start()
+    db = nws.path
+    nws.close()
+    try:
+        proc = _notify_process(db, ctl.port)
+        try:
+            assert inbox.holding.wait(timeout=180), proc.communicate(timeout=30)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL
+        inbox.release.set()
+        with vocmine.open(db) as ws:
+            status = dict(ws.db.conn.execute("select contact, status from notifications"))
+        victim = [a for a, st in status.items() if st == "sending"]
+        if stage == "data":
+            # The server took the 3rd message; the killed run had recorded its intent, not its result.
+            assert len(inbox.messages) == 3 and victim == [inbox.messages[2]["to"][0]]
+        else:
+            # Killed before DATA: the server has no 3rd message and the row is still queued.
+            assert len(inbox.messages) == 2 and victim == []
+        assert sum(st == "sent" for st in status.values()) == 2
+
+        again = _notify_process(db, ctl.port)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err
+        received = collections.Counter(m["to"][0] for m in inbox.messages)
+        assert set(received) == set(expected) and set(received.values()) == {1}  # each exactly once
+        with vocmine.open(db) as ws:
+            rows = ws.notifications()
+            unknown = ws.notifications("unknown")
+        if stage == "data":
+            assert list(unknown["contact"]) == victim
+            assert "may or may not have it" in unknown["error"].iloc[0] and unknown["attempted_at"].notna().all()
+            assert "1 message(s) unknown — check" in err and "--resend-unknown" in err
+            assert (rows["status"] == "sent").sum() == len(expected) - 1
+            # Sent again only when the operator asks: then that customer has it twice, as documented.
+            third = _notify_process(db, ctl.port, "--resend-unknown", "--json")
+            out, err = third.communicate(timeout=300)
+            assert third.returncode == 0, err
+            assert (json.loads(out)["requeued"], json.loads(out)["sent"], json.loads(out)["unknown"]) == (1, 1, 0)
+            received = collections.Counter(m["to"][0] for m in inbox.messages)
+            assert received[victim[0]] == 2 and sum(received.values()) == len(expected) + 1
+        else:
+            assert unknown.empty and set(rows["status"]) == {"sent"} and "unknown" not in err
+    finally:
+        inbox.release.set()
+        ctl.stop()
+
+
+class OverlapInbox(Inbox):
+    """Keeps every message; holds the first DATA until a second client has connected (at most
+    20 s), then takes each message a little slowly, so two concurrent senders interleave."""
+
+    def __init__(self, delay: float = 0.05):
+        super().__init__()
+        self.delay = delay
+        self.peers = set()
+        self.both = asyncio.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.peers.add(session.peer)
+        if len(self.peers) >= 2:
+            self.both.set()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.messages and not self.both.is_set():
+            try:  # under the client's 30 s SMTP timeout
+                await asyncio.wait_for(self.both.wait(), timeout=20)
+            except asyncio.TimeoutError:
+                pass  # the test then fails on its own assertions, not by hanging
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_concurrent_sends_never_send_twice(nws):
+    """Two 'notify --send' runs started together on one workspace: each customer gets one message."""
+    expected, _, _ = _expected(nws)
+    inbox = OverlapInbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    ctl.start()
+    db = nws.path
+    nws.close()
+    procs = []
+    try:
+        procs = [_notify_process(db, ctl.port, "--json") for _ in range(2)]
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            results.append((p.returncode, out, err))
+        for rc, out, err in results:
+            assert rc == 0, err
+            assert "Traceback" not in out + err and "database is locked" not in (out + err).lower(), err
+        assert inbox.both.is_set(), "the two runs never talked to the server at the same time"
+        received = collections.Counter(m["to"][0] for m in inbox.messages)
+        assert set(received) == set(expected) and set(received.values()) == {1}, received  # each exactly once
+        sent = [json.loads(out)["sent"] for _rc, out, _err in results]
+        assert sum(sent) == len(expected), sent
+        with vocmine.open(db) as ws:
+            rows = ws.notifications()
+        assert len(rows) == len(expected) and set(rows["status"]) == {"sent"}, rows[["contact", "status"]]
+        assert len(list((db.parent / "outbox").glob("*.eml"))) == len(expected)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate(timeout=60)
+        ctl.stop()
+
+
+@pytest.mark.parametrize("how", ["connect", "drop"])
+def test_a_failing_run_leaves_a_concurrent_runs_send_alone(nws, monkeypatch, how):
+    """A run whose connection fails marks its messages failed (retried later), but not one that a
+    concurrent run sent after this run read the queue: that would send it a second time."""
+    import vocmine.notify as notify_mod
+    from vocmine.errors import ConfigError
+
+    expected, _, _ = _expected(nws)
+    assert nws.notify()["queued"] == len(expected)
+    conn = nws.db.conn
+    last = conn.execute("select max(id) from notifications").fetchone()[0]
+
+    def other_run_sent_it():  # what a concurrent run does meanwhile
+        with conn:
+            conn.execute("update notifications set status = 'sent', sent_at = 'then' where id = ?", (last,))
+
+    class Dropping:
+        before_data = None
+
+        def send_message(self, *a, **k):
+            other_run_sent_it()
+            raise ConnectionResetError("connection reset by peer")
+
+        def quit(self):
+            pass
+
+    def fake_connect(cfg):
+        if how == "connect":
+            other_run_sent_it()
+            raise ConfigError("could not talk to the SMTP server")
+        return Dropping()
+
+    monkeypatch.setattr(notify_mod, "_connect", fake_connect)
+    r = nws.notify(send=True, smtp={"host": "127.0.0.1", "port": 1, "tls": False, "from": SENDER})
+    status = dict(conn.execute("select id, status from notifications"))
+    assert status.pop(last) == "sent"
+    assert set(status.values()) == {"failed"} and r["sent"] == 0

@@ -5,9 +5,11 @@ Library errors (VocmineError) become one line on stderr and exit code 1; usage e
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from . import __version__  # noqa: E402
 from .errors import VocmineError  # noqa: E402
+from .secrets import protect, scrub  # noqa: E402
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 log = logging.getLogger("vocmine")
@@ -46,21 +49,96 @@ class VocmineGroup(click.Group):
         except VocmineError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(scrub(str(exc))) from None
+        except (sqlite3.OperationalError, OSError) as exc:
+            message = write_error_message(exc, (ctx.obj or {}).get("db"))
+            if message is None or (ctx.obj and ctx.obj.get("debug")):
+                raise
+            raise click.ClickException(scrub(message)) from None
         except KeyboardInterrupt:
             click.echo("interrupted; what was stored so far is kept, and a re-run continues", err=True)
             sys.exit(130)
 
 
+def write_error_message(exc: BaseException, db: str | os.PathLike | None = None) -> str | None:
+    """Return the one-line message for a failed write (disk full, read-only, no permission), else None.
+
+    SQLite's errors name no file: the workspace ``db`` is the one it was writing.
+    """
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        where = str(db or "the workspace")
+        if "disk is full" in text or "database or disk is full" in text:
+            return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
+        if "readonly database" in text or "disk i/o error" in text:
+            return (f"could not write {where} ({exc}): check the disk and the file's permissions, then re-run; "
+                    "nothing stored was lost")
+        return None
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = exc.filename or exc.filename2 or "an output file"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO) and exc.filename:
+            return (f"could not write {where} ({exc.strerror}): check the disk and the folder's permissions, "
+                    "then re-run; nothing stored was lost")
+    return None
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` as plain JSON data: NaN, infinities, NaT and pandas NA become None.
+
+    numpy scalars and arrays become Python numbers and lists, DataFrames their records, Series
+    and mappings dicts, dates ISO-8601 text, sets sorted lists; anything else its ``str``.
+    """
+    import datetime as dt
+    import math
+
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=lambda v: (str(type(v)), str(v)))
+    module = type(value).__module__ or ""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)) and not module.startswith("pandas"):
+        return value.isoformat()
+    if module.startswith(("numpy", "pandas")):
+        import pandas as pd
+
+        if isinstance(value, pd.DataFrame):
+            return jsonable(value.to_dict(orient="records"))
+        if isinstance(value, (pd.Series, pd.Index)):
+            return jsonable(value.to_dict() if isinstance(value, pd.Series) else value.tolist())
+        if hasattr(value, "tolist"):  # numpy arrays and scalars
+            return jsonable(value.tolist())
+        try:
+            if pd.isna(value):  # NaT, pd.NA
+                return None
+        except (TypeError, ValueError):
+            pass
+        if isinstance(value, pd.Timestamp):
+            return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return jsonable(value.as_dict())
+    return str(value)
+
+
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # allow_nan=False: a NaN that slipped through is a bug here, not invalid JSON for the reader.
+    click.echo(json.dumps(jsonable(data), ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
-    """A DataFrame's rows as dicts with NaN as None, ready for JSON and for printing."""
-    import math
+    """A DataFrame's rows as dicts with NaN, NaT and NA as None, ready for JSON and for printing."""
+    import pandas as pd
 
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+    return [{k: (None if not isinstance(v, (list, tuple, dict)) and pd.isna(v) is True else v) for k, v in r.items()}
             for r in df.to_dict(orient="records")]
 
 
@@ -85,6 +163,7 @@ def cli(ctx: click.Context, db: str, debug: bool, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for handler in logging.getLogger().handlers:  # a file log (vocmine weekly) may lower vocmine's level
         handler.setLevel(level)
+        protect(handler)  # no credential reaches the terminal through a log line
 
 
 @cli.command()
@@ -129,20 +208,26 @@ def init(ctx: click.Context, path: str | None, write_config: bool) -> None:
 @click.option("--product", help="Column with the product name or id.")
 @click.option("--url", help="Column with the item's URL.")
 @click.option("--encoding", help="Text encoding (default: detected; e.g. utf-8, cp949, euc-kr).")
-@click.option("--delimiter", help="CSV delimiter (default: detected).")
+@click.option("--delimiter", callback=lambda ctx, param, value: _delimiter(value),
+              help="CSV delimiter, one character; '\\t' for tab (default: detected, or Excel's 'sep=' line).")
 @click.option("--sheet", help="Worksheet name for .xlsx files (default: the first).")
 @click.option("--kind", default="review", show_default=True,
               type=click.Choice(["review", "survey", "post", "comment", "support"]), help="What the items are.")
-@click.option("--max-chars", default=50_000, show_default=True, help="Reject texts longer than this.")
+@click.option("--max-chars", default=50_000, show_default=True, type=click.IntRange(min=1),
+              help="Reject texts longer than this.")
+@click.option("--rating-scale", type=click.Choice(["5", "10", "100"]),
+              help="Ratings are out of 5, 10 or 100; a rating above it is dropped with a message "
+                   "(default: inferred once per file from its values).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: str | None, as_json: bool,
            id_: str | None, encoding: str | None, delimiter: str | None, sheet: str | None, kind: str,
-           max_chars: int, **columns: str | None) -> None:
+           max_chars: int, rating_scale: str | None, **columns: str | None) -> None:
     """Store feedback from CSV, TSV, JSON, JSONL, XLSX or text FILES.
 
     Re-running adds nothing; changed rows are updated in place; bad rows are reported by row
-    number, kept in the rejects table (see 'vocmine rejects') and never stop the file.
+    number, kept in the rejects table (see 'vocmine rejects') and never stop the file. Exit code 1
+    when rows were read but none could be stored (docs/reliability.md lists every case).
 
     Online sources have their own options: 'vocmine ingest reddit --help'. Web reviews: 'vocmine scrape'.
     """
@@ -152,7 +237,7 @@ def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: 
     cmap = ColumnMap(id=id_, **columns)
     options: dict[str, Any] = {}
     if delimiter:
-        options["delimiter"] = delimiter.encode().decode("unicode_escape")
+        options["delimiter"] = delimiter
     if sheet:
         options["sheet"] = sheet
     quiet = ctx.obj["quiet"] or as_json
@@ -167,7 +252,8 @@ def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: 
             last[0] = max(last[0], done)
 
         result = ws.ingest(list(files), source=source, columns=cmap, encoding=encoding, format=fmt, kind=kind,
-                           max_chars=max_chars, progress=progress, **options)
+                           max_chars=max_chars, rating_scale=float(rating_scale) if rating_scale else None,
+                           progress=progress, **options)
     if as_json:
         _echo_json({**result.as_dict(), "messages": result.messages})
     elif not ctx.obj["quiet"]:
@@ -180,6 +266,23 @@ def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: 
             f"{result.duplicates} near-duplicates flagged, {result.rejected} rejected"
             + (f", {result.warnings} fields dropped" if result.warnings else "")
         )
+    if result.stored == 0 and result.rejected:
+        raise click.ClickException(
+            f"nothing stored: all {result.rejected} rows were rejected (reasons above; 'vocmine rejects' lists them)")
+
+
+def _delimiter(value: str | None) -> str | None:
+    """Return the --delimiter value with escapes such as '\\t' resolved; BadParameter unless one character."""
+    if value is None:
+        return None
+    try:
+        d = value.encode().decode("unicode_escape") if "\\" in value else value
+    except UnicodeDecodeError:
+        d = value
+    if len(d) != 1 or d in '"\r\n':
+        raise click.BadParameter(f"{value!r} is not one character (other than a quote or a line break); "
+                                 f"for example ';', '|' or '\\t'", param_hint="'--delimiter'")
+    return d
 
 
 @cli.command()
@@ -324,7 +427,7 @@ def _register_extensions() -> None:
     import importlib
 
     for module in ("vocmine.cli_loop", "vocmine.cli_topics", "vocmine.cli_collect", "vocmine.cli_tickets",
-                   "vocmine.cli_publish", "vocmine.cli_weekly"):
+                   "vocmine.cli_publish", "vocmine.cli_weekly", "vocmine.cli_privacy"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -148,8 +148,12 @@ def tickets_sync(ctx: click.Context, tracker: str | None, repo: str | None, proj
         return
     if not ctx.obj["quiet"]:
         for one in r.get("results", [r]):
+            bad = f", {one['invalid']} with bad fields" if one.get("invalid") else ""
+            bad += f", {one['left_out']} left out" if one.get("left_out") else ""
             click.echo(f"{one['tracker']} {one['scope']}: {one['fetched']} read, {one['new']} new, "
-                       f"{one['updated']} updated, {one['unchanged']} unchanged")
+                       f"{one['updated']} updated, {one['unchanged']} unchanged{bad}")
+            for problem in one.get("problems") or []:
+                click.echo(f"warning: {problem}", err=True)
 
 
 @click.command()
@@ -169,16 +173,20 @@ def tickets_sync(ctx: click.Context, tracker: str | None, repo: str | None, proj
 @click.option("--opt-out", "opt_out", multiple=True, metavar="ADDRESS",
               help="Record that ADDRESS wants no messages (repeatable), then stop.")
 @click.option("--dry-run", is_flag=True, help="Only show what would be queued; write and send nothing.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Queue again the messages whose send was interrupted (status unknown; the customer may "
+                   "already have them: check the mail server's log first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def notify(ctx: click.Context, outbox: str | None, send: bool, smtp_host: str | None, smtp_port: int | None,
            smtp_user: str | None, smtp_tls: bool, smtp_ssl: bool, sender: str | None, company: str | None,
            base_url: str | None, templates: str | None, opt_out: tuple[str, ...], dry_run: bool,
-           as_json: bool) -> None:
+           resend_unknown: bool, as_json: bool) -> None:
     """Tell customers what changed: one email per consenting customer per approved entry, only once.
 
     Messages go to the outbox as .eml files and, with --send, over SMTP. Opted-out customers
-    are never written to; a failed send is retried on the next run.
+    are never written to; a failed send is retried on the next run. A send interrupted after it
+    began (a kill, a lost connection) is marked unknown and sent again only with --resend-unknown.
     """
     ws = _workspace(ctx, create=False)
     if opt_out:
@@ -191,10 +199,17 @@ def notify(ctx: click.Context, outbox: str | None, send: bool, smtp_host: str | 
     smtp["tls"] = smtp_tls and not smtp_ssl
     smtp["ssl"] = smtp_ssl
     site = {k: v for k, v in (("company", company), ("base_url", base_url)) if v} or None
+    requeued = 0
+    if resend_unknown and not dry_run:
+        from .notify import resend_unknown as requeue
+
+        requeued = requeue(ws)
     r = ws.notify(outbox=outbox, send=send, smtp=smtp, dry_run=dry_run, site=site, template_dir=templates)
     if as_json:
-        _echo_json(r)
+        _echo_json({**r, "requeued": requeued})
     elif not ctx.obj["quiet"]:
+        if requeued:
+            click.echo(f"{requeued} unknown message(s) queued again")
         if dry_run:
             for m in r.get("messages", []):
                 click.echo(f"would queue [{m['language']}] {m['change']} → {m['to']}: {m['subject']}")
@@ -202,21 +217,29 @@ def notify(ctx: click.Context, outbox: str | None, send: bool, smtp_host: str | 
         click.echo(f"{r['queued']} {'would be ' if dry_run else ''}queued, {r['sent']} sent, {r['failed']} failed, "
                    f"{r['cancelled']} cancelled, {r['pending']} waiting; left out: {sk.get('already', 0)} already "
                    f"told, {sk.get('no_consent', 0)} without consent, {sk.get('not_email', 0)} not an email")
+        if r.get("quotes_withheld"):
+            click.echo(f"left out {r['quotes_withheld']} quotes that still matched a personal-data pattern")
         if r["queued"] and not dry_run:
             click.echo(f"outbox: {r['outbox']}")
     for e in r.get("errors", []):
         click.echo(f"warning: {e}", err=True)
+    if r.get("unknown"):
+        click.echo(f"warning: {r['unknown']} message(s) unknown — check: a send began but its result was never "
+                   "recorded, so the customer may or may not have it; see 'vocmine notifications --status unknown', "
+                   "check the mail server's log, and send again only with 'vocmine notify --send --resend-unknown'",
+                   err=True)
     if r.get("failed"):
         why = r.get("error") or "see 'vocmine notifications --status failed'"
         raise click.ClickException(f"{r['failed']} message(s) not sent ({why}); they are retried on the next run")
 
 
 @click.command()
-@click.option("--status", type=click.Choice(["queued", "sent", "failed", "cancelled"]), help="Only this status.")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed", "unknown", "cancelled"]),
+              help="Only this status.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def notifications(ctx: click.Context, status: str | None, as_json: bool) -> None:
-    """List the customers told (or queued, failed, cancelled) about each entry."""
+    """List the customers told (or queued, failed, unknown, cancelled) about each entry."""
     df = _workspace(ctx, create=False).notifications(status)
     rows = _records(df)
     if as_json:

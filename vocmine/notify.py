@@ -14,8 +14,15 @@
    and written to the outbox as ``<id>-<slug>.eml``.
 3. **Send** (``send=True``). Queued and earlier failed messages go out over SMTP (STARTTLS by
    default; user and password from ``smtp`` or $VOCMINE_SMTP_USER / $VOCMINE_SMTP_PASSWORD).
-   Each becomes ``sent`` or ``failed`` with the error; a failed one is retried on the next run.
-   A customer who opted out after being queued is ``cancelled`` and their .eml removed.
+   Just before a message's SMTP DATA begins, its row is claimed as ``sending`` (the intent); the
+   server's answer makes it ``sent`` or ``failed`` (the result). A failed one is retried on the
+   next run. A customer who opted out after being queued is ``cancelled`` and their .eml removed.
+
+**At most once.** A run killed (or a connection lost) between the intent and the result leaves a
+row that may or may not have been delivered; the next run marks it ``unknown`` and never sends it
+on its own. ``resend_unknown`` (``vocmine notify --resend-unknown``) queues those again, for an
+operator who checked the mail server's log. A kill before DATA began leaves the row ``queued``:
+the server had no message, so the next run sends it. See docs/notifications.md.
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ import logging
 import os
 import re
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +47,8 @@ log = logging.getLogger(__name__)
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
 DEFAULT_FROM = "vocmine@localhost"
+# sending: claimed, SMTP DATA under way; unknown: a sending row whose run ended without a result.
+STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled")
 _LANGS = ("en", "ko")
 
 
@@ -107,17 +116,20 @@ def _sender(smtp: Mapping[str, Any] | None) -> str:
 
 
 def build_message(item: Mapping[str, Any], sender: str, *, site: Mapping[str, Any] | None = None,
-                  template_dir=None) -> EmailMessage:
-    """Return the email for one planned message (text, plus HTML when the template exists)."""
+                  template_dir=None, gate: Any = None) -> EmailMessage:
+    """Return the email for one planned message (text, plus HTML when the template exists).
+
+    ``gate`` (a ``vocmine.publish.gate.Gate``) counts what the privacy gate held back."""
     from .publish import render_message
 
     customer = {"said": item.get("said") or "", "feedback_at": item.get("feedback_at")}
     try:
-        rendered = render_message(item["entry"], customer, item["language"], site=site, template_dir=template_dir)
+        rendered = render_message(item["entry"], customer, item["language"], site=site, template_dir=template_dir,
+                                  gate=gate)
     except ConfigError as exc:
         if "no message template" not in str(exc) or item["language"] == "en":
             raise
-        rendered = render_message(item["entry"], customer, "en", site=site, template_dir=template_dir)
+        rendered = render_message(item["entry"], customer, "en", site=site, template_dir=template_dir, gate=gate)
     msg = EmailMessage()
     msg["Subject"] = rendered["subject"]
     msg["From"] = sender
@@ -161,7 +173,8 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
             site[name] = ws.setting(f"site.{name}")
     if not re.match(r"^[^@\s]+@[^@\s]+$", email.utils.parseaddr(sender)[1] or ""):
         raise ConfigError(f"sender {sender!r} is not an email address; pass --from ADDRESS or set VOCMINE_SMTP_FROM")
-    result: dict[str, Any] = {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0, "pending": 0, "skipped": {},
+    result: dict[str, Any] = {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0, "pending": 0, "unknown": 0,
+                              "skipped": {},
                               "outbox": str(box), "files": [], "errors": [], "dry_run": bool(dry_run)}
     items, skipped = plan(ws)
     told = {(c, a) for c, a in conn.execute("select change_id, contact from notifications")}
@@ -184,34 +197,49 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
         return result
     smtp_params = {k: v for k, v in _smtp_settings(smtp).items() if k not in ("password",)} if send else None
     params = {"outbox": str(box), "send": send, "smtp": smtp_params, "site": site}
+    from .publish.files import write_atomic
+    from .publish.gate import Gate
+
+    gate = Gate()
     with ws.run("notify", params) as counts:
         if new:
             box.mkdir(parents=True, exist_ok=True)
         for item in new:
             try:
-                msg = build_message(item, sender, site=site, template_dir=template_dir)
+                msg = build_message(item, sender, site=site, template_dir=template_dir, gate=gate)
             except ConfigError as exc:
                 result["errors"].append(f"change {item['entry']['slug']}: {exc}")
                 log.warning("notify: change %s: %s", item["entry"]["slug"], exc)
                 continue
             text = msg.get_body(("plain",)).get_content()
             with conn:
+                # A concurrent run may have queued this one since this run planned: then it is theirs.
                 cur = conn.execute(
                     "insert into notifications (change_id, contact, author, feedback_id, language, status, subject, "
-                    "body, message_id, created_at) values (?,?,?,?,?, 'queued', ?,?,?,?)",
+                    "body, message_id, created_at) values (?,?,?,?,?, 'queued', ?,?,?,?) "
+                    "on conflict (change_id, contact) do nothing",
                     (item["change_id"], item["contact"], item["author"], item["feedback_id"], item["language"],
                      str(msg["Subject"]), text, str(msg["Message-ID"]), now_iso()))
-            path = _eml_path(box, cur.lastrowid, item["entry"]["slug"])
-            path.write_bytes(msg.as_bytes(policy=email.policy.default))
+                if cur.rowcount != 1:
+                    skipped["already"] += 1
+                    continue
+                # Written before the row commits, so a concurrent run's send finds the whole file.
+                path = _eml_path(box, cur.lastrowid, item["entry"]["slug"])
+                write_atomic(path, msg.as_bytes(policy=email.policy.default))
             result["files"].append(str(path))
             result["queued"] += 1
         counts["queued"] = result["queued"]
+        counts.update(gate.counts())  # what the privacy gate held back from the messages
+        result.update(gate.counts())
         if send:
             result.update(deliver(ws, box, smtp))
             counts.update({k: result[k] for k in ("sent", "failed", "cancelled")})
         result["pending"] = conn.execute(
             "select count(*) from notifications where status in ('queued', 'failed')").fetchone()[0]
+        result["unknown"] = conn.execute(
+            "select count(*) from notifications where status in ('sending', 'unknown')").fetchone()[0]
         counts["pending"] = result["pending"]
+        counts["unknown"] = result["unknown"]
     log.info("notify: %s queued, %s sent, %s failed, %s cancelled", result["queued"], result["sent"],
              result["failed"], result["cancelled"])
     return result
@@ -235,13 +263,37 @@ def _smtp_settings(smtp: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+class _Claimed(Exception):
+    """Another run claimed (or cancelled) the message first: this run must not send it."""
+
+
+class _IntentBeforeData:
+    """An SMTP client that calls ``before_data()`` just before DATA, when the server could first
+    receive the message: the intent is recorded there, and nothing earlier can deliver anything."""
+
+    before_data: Callable[[], None] | None = None
+
+    def data(self, msg):  # noqa: D102 - smtplib's own
+        if self.before_data is not None:
+            self.before_data()
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_IntentBeforeData, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_IntentBeforeData, smtplib.SMTP_SSL):
+    pass
+
+
 def _connect(cfg: Mapping[str, Any]) -> smtplib.SMTP:
     where = f"{cfg['host']}:{cfg['port']}"
     try:
         if cfg["ssl"]:
-            server: smtplib.SMTP = smtplib.SMTP_SSL(cfg["host"], cfg["port"], timeout=cfg["timeout"])
+            server: smtplib.SMTP = _SMTPSSL(cfg["host"], cfg["port"], timeout=cfg["timeout"])
         else:
-            server = smtplib.SMTP(cfg["host"], cfg["port"], timeout=cfg["timeout"])
+            server = _SMTP(cfg["host"], cfg["port"], timeout=cfg["timeout"])
         server.ehlo()
         if cfg["tls"] and not cfg["ssl"]:
             if not server.has_extn("starttls"):
@@ -264,20 +316,23 @@ def _connect(cfg: Mapping[str, Any]) -> smtplib.SMTP:
     return server
 
 
-def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None) -> dict[str, int]:
-    """Send queued and failed messages of approved changes; return {sent, failed, cancelled}.
+def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Send queued and failed messages of approved changes; return {sent, failed, cancelled, unknown}.
 
-    A connection or login failure marks every message it was to carry ``failed`` with the
-    reason (they are retried on the next run) and is reported in the result's ``error``.
+    Each message is claimed (``sending``) just before its SMTP DATA and marked ``sent`` or
+    ``failed`` after the server answers. Rows a killed run left ``sending`` become ``unknown``
+    and are not sent again (see ``resend_unknown``). A connection or login failure marks every
+    message it was to carry ``failed`` with the reason (retried on the next run) and is reported
+    in the result's ``error``.
     """
     conn = ws.db.conn
     box = Path(outbox)
     cfg = _smtp_settings(smtp)
+    out: dict[str, Any] = {"sent": 0, "failed": 0, "cancelled": 0, "unknown": _mark_unknown(conn)}
     rows = conn.execute(
         "select n.id, n.contact, n.subject, n.body, n.message_id, c.slug from notifications n "
         "join changes c on c.id = n.change_id where n.status in ('queued', 'failed') and c.status = 'approved' "
         "order by n.id").fetchall()
-    out: dict[str, Any] = {"sent": 0, "failed": 0, "cancelled": 0}
     todo = []
     for nid, contact, subject, body, message_id, slug in rows:
         path = _eml_path(box, nid, slug)
@@ -295,26 +350,47 @@ def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None
         server = _connect(cfg)
     except ConfigError as exc:
         with conn:
-            conn.executemany("update notifications set status = 'failed', error = ? where id = ?",
+            conn.executemany("update notifications set status = 'failed', error = ? where id = ? "
+                             "and status in ('queued', 'failed')",  # not one a concurrent run took since
                              [(str(exc), t[0]) for t in todo])
         out["failed"] = len(todo)
         out["error"] = str(exc)
         log.warning("notify: %s", exc)
         return out
     try:
-        for nid, contact, subject, body, message_id, path in todo:
+        for i, (nid, contact, subject, body, message_id, path) in enumerate(todo):
             msg = _load(path, cfg["from"], contact, subject, body, message_id)
+            claimed = [False]
+
+            def claim(nid: int = nid) -> None:
+                # The intent, committed before the server can have the message; the compare-and-set
+                # keeps a second, concurrent run from sending it too.
+                with conn:
+                    cur = conn.execute("update notifications set status = 'sending', attempted_at = ?, error = null "
+                                       "where id = ? and status in ('queued', 'failed')", (now_iso(), nid))
+                if cur.rowcount != 1:
+                    raise _Claimed(nid)
+                claimed[0] = True
+
+            server.before_data = claim  # type: ignore[attr-defined]
             try:
                 server.send_message(msg, from_addr=email.utils.parseaddr(cfg["from"])[1], to_addrs=[contact])
+            except _Claimed:
+                server.rset()
+                continue
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                _fail(conn, nid, f"{type(exc).__name__}: {exc}")
+                _fail(conn, nid, f"{type(exc).__name__}: {exc}", mine=claimed[0])  # the server said no
                 out["failed"] += 1
                 continue
             except (OSError, smtplib.SMTPException) as exc:
-                # The connection broke: this one and the rest wait for the next run.
-                left = [t[0] for t in todo if t[0] >= nid]
+                # The connection broke. Before DATA nothing was delivered: retried on the next run.
+                # During DATA the server may have it: unknown, never resent on its own.
+                if claimed[0]:
+                    _unknown(conn, nid, f"the connection broke during the send ({type(exc).__name__}: {exc})")
+                    out["unknown"] += 1
+                left = [t[0] for t in todo[i:] if not (claimed[0] and t[0] == nid)]
                 for other in left:
-                    _fail(conn, other, f"{type(exc).__name__}: {exc}")
+                    _fail(conn, other, f"{type(exc).__name__}: {exc}", mine=False)
                 out["failed"] += len(left)
                 out["error"] = f"SMTP connection lost: {exc}"
                 break
@@ -330,9 +406,66 @@ def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None
     return out
 
 
-def _fail(conn, nid: int, error: str) -> None:
+_UNKNOWN_WHY = ("its send began at {at} and its result was never recorded (the run was killed or lost the "
+                "connection): the customer may or may not have it; check the mail server's log, then "
+                "'vocmine notify --send --resend-unknown' sends it again")
+
+
+def _unknown(conn, nid: int, error: str) -> None:
     with conn:
-        conn.execute("update notifications set status = 'failed', error = ? where id = ?", (error[:500], nid))
+        conn.execute("update notifications set status = 'unknown', error = ? where id = ?", (error[:500], nid))
+
+
+def _mark_unknown(conn) -> int:
+    """Turn rows left ``sending`` by a run that ended without a result into ``unknown``; return how many.
+
+    While another notify run is alive, its ``sending`` rows are in flight, not lost: nothing is
+    marked then (a row a dead run left behind is marked by the next run that finds no other alive).
+    """
+    from .db import process_alive
+
+    others = [pid for (pid,) in conn.execute("select pid from runs where stage = 'notify' and status = 'running'")
+              if pid and pid != os.getpid() and process_alive(pid)]
+    if others:
+        return 0
+    with conn:
+        rows = conn.execute("select id, attempted_at from notifications where status = 'sending'").fetchall()
+        for nid, at in rows:
+            # A still-running concurrent sender's row is set right again by its own result update.
+            conn.execute("update notifications set status = 'unknown', error = ? where id = ? and status = 'sending'",
+                         (_UNKNOWN_WHY.format(at=at or "an unknown time"), nid))
+    for nid, at in rows:
+        log.warning("notify: message #%s is unknown: %s", nid, _UNKNOWN_WHY.format(at=at or "an unknown time"))
+    return len(rows)
+
+
+def resend_unknown(ws, ids: Iterable[int] | None = None) -> int:
+    """Queue again the messages whose send was interrupted (``unknown``); return how many.
+
+    Only for an operator who checked the mail server's log: such a customer may already have the
+    message, and this can tell them twice. ``ids`` limits it to those notification ids; the next
+    ``notify(send=True)`` sends them.
+    """
+    conn = ws.db.conn
+    _mark_unknown(conn)
+    sql = "update notifications set status = 'queued', error = ? where status = 'unknown'"
+    args: list[Any] = [f"queued again by the operator at {now_iso()} after an interrupted send"]
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        sql += f" and id in ({','.join('?' * len(ids))})"
+        args += ids
+    with conn:
+        return conn.execute(sql, args).rowcount
+
+
+def _fail(conn, nid: int, error: str, mine: bool = True) -> None:
+    """Mark a message failed: one this run claimed, or (``mine=False``) one still waiting, never
+    one a concurrent run has claimed or sent since this run read it."""
+    guard = "" if mine else " and status in ('queued', 'failed')"
+    with conn:
+        conn.execute(f"update notifications set status = 'failed', error = ? where id = ?{guard}", (error[:500], nid))
 
 
 def _load(path: Path, sender: str, contact: str, subject: str, body: str, message_id: str) -> EmailMessage:
@@ -360,11 +493,11 @@ def notifications(ws, status: str | None = None) -> "pd.DataFrame":
     """Return the notifications table (with the entry's slug and ticket), newest first."""
     import pandas as pd
 
-    valid = ("queued", "sent", "failed", "cancelled")
+    valid = STATUSES
     if status is not None and status not in valid:
         raise ConfigError(f"unknown notification status {status!r}; available: {', '.join(valid)}")
     sql = ("select n.id, c.slug as entry, t.key as ticket, n.contact, n.author, n.feedback_id, n.language, n.status, "
-           "n.subject, n.message_id, n.error, n.created_at, n.sent_at from notifications n "
+           "n.subject, n.message_id, n.error, n.created_at, n.attempted_at, n.sent_at from notifications n "
            "join changes c on c.id = n.change_id join tickets t on t.id = c.ticket_id")
     args: list[Any] = []
     if status:
