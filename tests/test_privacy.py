@@ -294,3 +294,17 @@ def test_phone_after_a_long_run_of_numbers_is_still_redacted():
     out = redact(text)
     assert "555 123 4567" not in out and "5551234567" not in out
     assert out.endswith("call [PHONE] or [PHONE]")
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("SSN 078-05-1120 was asked at signup, why?", "078-05-1120"),  # never issued, still said to be an SSN
+    ("배송이 너무 늦었어요. 감사합니다. 박지성 드림", "박지성"),
+    ("잘 받았습니다!\n이영희 배상", "이영희"),
+])
+def test_forms_written_after_the_planted_corpus(text, secret):
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize("text", ["선물로 드림", "부모님께 선물로 드림", "사장님 드림", "엄마한테 드림"])
+def test_giving_is_no_korean_sign_off(text):
+    assert redact(text) == text

@@ -294,13 +294,11 @@ def _rrn(m: re.Match) -> bool:
 
 
 def _ssn(m: re.Match) -> bool:
-    number = m.group(1) + m.group(3) + m.group(4)
-    if not _std_ssn.is_valid(number):
-        return False
-    if m.group(2) == "-":
-        return True
     ctx = m.string[max(0, m.start() - 40):m.start()]
-    return bool(_SSN_CONTEXT_RE.search(ctx))
+    if _SSN_CONTEXT_RE.search(ctx):
+        return True  # said to be an SSN: removed even when the number is one the SSA never issues
+    number = m.group(1) + m.group(3) + m.group(4)
+    return m.group(2) == "-" and _std_ssn.is_valid(number)
 
 
 def _card(m: re.Match) -> bool:
@@ -480,6 +478,10 @@ def _split_ko_name(word: str) -> tuple[str, str]:
     return word, ""
 
 
+# A letter's sign-off at the very end: "박지성 드림", "김민수 올림.", "이영희 배상"
+_KO_SIGNOFF_RE = re.compile(r"(?<![가-힣])([가-힣]{2,4})\s*(?:드림|올림|배상)(?=[\s.!~^]*$)")
+
+
 def _ko_is_role(name: str) -> bool:
     return any(name.endswith(r) for r in _KO_ROLES)
 
@@ -527,6 +529,15 @@ def _ko_names(text: str, found: Found) -> str:
         found.add("name")
         return m.group(0)[: m.start(1) - m.start(0)] + NAME
 
+    def signoff(m: re.Match) -> str:
+        # "감사합니다. 박지성 드림" ends a message; "선물로 드림" (gave it as a gift) is no sign-off.
+        name = m.group(1)
+        before = m.string[:m.start()].rstrip(" \t")
+        if not before or before[-1] not in ".!?~\n" or name[-1] in "로에께게도를을만랑" or not _ko_full_name(name):
+            return m.group(0)
+        found.add("name")
+        return NAME + m.group(0)[len(name):]
+
     if "이름" in text or ":" in text or "：" in text:
         text = _KO_LABEL_RE.sub(labelled, text)
         text = _KO_MYNAME_RE.sub(myname, text)
@@ -537,6 +548,8 @@ def _ko_names(text: str, found: Found) -> str:
     if "님" in text or "씨" in text:
         for rx in _KO_HONORIFIC_RES:
             text = rx.sub(honorific, text)
+    if "드림" in text or "올림" in text or "배상" in text:
+        text = _KO_SIGNOFF_RE.sub(signoff, text)
     return text
 
 
