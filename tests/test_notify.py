@@ -393,6 +393,10 @@ def test_two_concurrent_sends_never_send_twice(nws):
         for rc, out, err in results:
             assert rc == 0, err
             assert "Traceback" not in out + err and "database is locked" not in (out + err).lower(), err
+            # The other run's message in flight is not lost: no false "unknown" alarm that could
+            # lead an operator to --resend-unknown and tell a customer twice.
+            assert "unknown" not in err, err
+            assert json.loads(out)["unknown"] == 0, out
         assert inbox.both.is_set(), "the two runs never talked to the server at the same time"
         received = collections.Counter(m["to"][0] for m in inbox.messages)
         assert set(received) == set(expected) and set(received.values()) == {1}, received  # each exactly once

@@ -236,8 +236,7 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
             counts.update({k: result[k] for k in ("sent", "failed", "cancelled")})
         result["pending"] = conn.execute(
             "select count(*) from notifications where status in ('queued', 'failed')").fetchone()[0]
-        result["unknown"] = conn.execute(
-            "select count(*) from notifications where status in ('sending', 'unknown')").fetchone()[0]
+        result["unknown"] = _unknown_count(conn)
         counts["pending"] = result["pending"]
         counts["unknown"] = result["unknown"]
     log.info("notify: %s queued, %s sent, %s failed, %s cancelled", result["queued"], result["sent"],
@@ -416,17 +415,28 @@ def _unknown(conn, nid: int, error: str) -> None:
         conn.execute("update notifications set status = 'unknown', error = ? where id = ?", (error[:500], nid))
 
 
+def _other_senders(conn) -> list[int]:
+    """Return the pids of other notify runs that are alive: their ``sending`` rows are in flight."""
+    from .db import process_alive
+
+    return [pid for (pid,) in conn.execute("select pid from runs where stage = 'notify' and status = 'running'")
+            if pid and pid != os.getpid() and process_alive(pid)]
+
+
+def _unknown_count(conn) -> int:
+    """Return how many messages may or may not have reached their customer (not counting another
+    live run's messages in flight)."""
+    statuses = "('unknown')" if _other_senders(conn) else "('sending', 'unknown')"
+    return conn.execute(f"select count(*) from notifications where status in {statuses}").fetchone()[0]
+
+
 def _mark_unknown(conn) -> int:
     """Turn rows left ``sending`` by a run that ended without a result into ``unknown``; return how many.
 
     While another notify run is alive, its ``sending`` rows are in flight, not lost: nothing is
     marked then (a row a dead run left behind is marked by the next run that finds no other alive).
     """
-    from .db import process_alive
-
-    others = [pid for (pid,) in conn.execute("select pid from runs where stage = 'notify' and status = 'running'")
-              if pid and pid != os.getpid() and process_alive(pid)]
-    if others:
+    if _other_senders(conn):
         return 0
     with conn:
         rows = conn.execute("select id, attempted_at from notifications where status = 'sending'").fetchall()
