@@ -107,6 +107,10 @@ _SEVEN_DIGITS_RE = re.compile(r"(?:\d[ ().+-]*){7}")
 _ANY_DIGIT_RE = re.compile(r"\d")
 _DIGIT_GA_RE = re.compile(r"\d가")
 _DATE_RE = re.compile(r"(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}")
+# Dates and times as exports write them ("2026-01-01T10:00:00Z", "2026.08.05 14:03"): seven digits
+# that are no phone number. Masked before deciding whether phonenumbers (slow) needs to look.
+_DATETIME_RE = re.compile(r"(?:19|20)\d\d[./-]\d{1,2}[./-]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                          r"(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 # ---------------------------------------------------------------------------------------------
 # Addresses
@@ -583,7 +587,7 @@ def _redact(text: str, names: tuple[str, ...], found: Found) -> str:
             for rx in _PHONE_RES:
                 out = _sub(rx, out, found, "phone", PHONE)
             out = _sub(_ACCOUNT_RE, out, found, "account", ACCOUNT, _account, group=1)
-            if _SEVEN_DIGITS_RE.search(out):
+            if _SEVEN_DIGITS_RE.search(_DATETIME_RE.sub(" ", out)):
                 out = _phones_lib(out, found)
         if "passport" in low or "여권" in out:
             out = _sub(_PASSPORT_RE, out, found, "passport", PASSPORT, group=1)
