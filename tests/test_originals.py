@@ -11,6 +11,20 @@ from vocmine.schema import MIGRATIONS
 ROWS = [["id", "review"], ["1", "Mail me at jane.doe@example.com, the strap broke"], ["2", "Too heavy for me"]]
 
 
+def older_workspace(db, before: str) -> sqlite3.Connection:
+    """Return a connection to a workspace file made with the migrations named before ``before``."""
+    conn = sqlite3.connect(db)
+    old = sqlite_utils.Database(conn)
+    conn.execute("create table _migrations (name text primary key, applied_at text)")
+    for name, fn in MIGRATIONS:
+        if name >= before:
+            break
+        fn(old)
+        conn.execute("insert into _migrations values (?, 'then')", (name,))
+    conn.execute("insert into settings values ('pseudonym_key', 'k')")
+    return conn
+
+
 def columns(db, table="feedback"):
     conn = sqlite3.connect(db)
     try:
@@ -65,15 +79,7 @@ def test_originals_kept_apart_when_asked_and_forgotten(tmp_path, write_csv):
 
 def test_an_older_workspace_moves_its_originals_out(tmp_path):
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    old = sqlite_utils.Database(conn)
-    conn.execute("create table _migrations (name text primary key, applied_at text)")
-    for name, fn in MIGRATIONS:
-        if name >= "0009":
-            break
-        fn(old)
-        conn.execute("insert into _migrations values (?, 'then')", (name,))
-    conn.execute("insert into settings values ('pseudonym_key', 'k')")
+    conn = older_workspace(db, "0009")
     conn.execute("insert into feedback (source, external_id, text, original_text) values "
                  "('s', '1', 'call [PHONE]', 'call 010-1234-5678')")
     conn.commit()
@@ -88,15 +94,7 @@ def test_an_older_workspace_moves_its_originals_out(tmp_path):
 
 def test_an_older_workspace_with_an_unreadable_ticket_date_is_mended(tmp_path):
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    old = sqlite_utils.Database(conn)
-    conn.execute("create table _migrations (name text primary key, applied_at text)")
-    for name, fn in MIGRATIONS:
-        if name >= "0010":
-            break
-        fn(old)
-        conn.execute("insert into _migrations values (?, 'then')", (name,))
-    conn.execute("insert into settings values ('pseudonym_key', 'k')")
+    conn = older_workspace(db, "0010")
     conn.execute("insert into tickets (tracker, key, title, status, done_at, raw) values "
                  "('local', 'OLD-1', 'Lighter frame', 'done', 'yesterday-ish', '{}')")
     conn.commit()
@@ -109,15 +107,7 @@ def test_an_older_workspace_with_an_unreadable_ticket_date_is_mended(tmp_path):
 
 def test_an_older_workspace_has_its_rejects_redacted(tmp_path):
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    old = sqlite_utils.Database(conn)
-    conn.execute("create table _migrations (name text primary key, applied_at text)")
-    for name, fn in MIGRATIONS:
-        if name >= "0011":
-            break
-        fn(old)
-        conn.execute("insert into _migrations values (?, 'then')", (name,))
-    conn.execute("insert into settings values ('pseudonym_key', 'k')")
+    conn = older_workspace(db, "0011")
     conn.execute("insert into rejects (id, source, file, row, action, reason, raw) values "
                  "('r1', 's', 'f.csv', 3, 'skipped', 'empty text', "
                  "'{\"email\": \"minsu.kim@example.com\", \"phone\": \"010-2345-6789\"}')")
