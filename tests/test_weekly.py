@@ -290,6 +290,19 @@ def test_weekly_topics_stage_uses_the_configs_taxonomy(small_weekly):
     assert others[0] == 0
 
 
+def test_weekly_links_stage_uses_the_configs_taxonomy_too(small_weekly):
+    r = _run(small_weekly, "--week", "2026-W37")
+    assert r.exit_code == 0, r.output
+    conn = sqlite3.connect(small_weekly / "small.db")
+    try:
+        evidence = " ".join(e for (e,) in conn.execute("select evidence from links where evidence is not null"))
+    finally:
+        conn.close()
+    # "straps" exists only in the config's taxonomy: the "Stronger strap" ticket and the strap
+    # complaints were both placed with it (with the packaged taxonomy this evidence never appears).
+    assert "same category: straps" in evidence, evidence
+
+
 def test_weekly_reports_bad_tickets_by_key_and_no_stage_breaks(small_weekly):
     import json
 

@@ -124,11 +124,13 @@ def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, 
     semantic similarity of the ticket to English phrases and topics (``embedder``: default the
     packaged MiniLM; ``False`` turns it off).
     """
-    from . import load_taxonomy
     from .categorize import Categorizer
+    from .topic_stage import workspace_taxonomy
 
     conn = ws.db.conn
-    tax = taxonomy or load_taxonomy()
+    # The same taxonomy as the topic stage: the one given (dict or path), the workspace's accepted
+    # copy, else the default.
+    tax = workspace_taxonomy(ws, taxonomy)
     cat = Categorizer(tax).fit()
     heads = {h: v for h, v in _phrase_heads(conn).items() if v["customers"] >= min_customers}
     head_cat = _phrase_categories(conn)

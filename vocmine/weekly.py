@@ -311,7 +311,8 @@ def _tickets(ws, conf: Config, week: str | None) -> dict[str, Any]:
 
 
 def _links(ws, conf: Config, week: str | None) -> dict[str, Any]:
-    suggestions = ws.suggest_links(min_score=float(conf.links.get("min_score", 0.35)))
+    suggestions = ws.suggest_links(min_score=float(conf.links.get("min_score", 0.35)),
+                                   taxonomy=conf.taxonomy.get("path") or None)
     entries = ws.build_entries(weeks=int(conf.links.get("weeks", 4)))
     return {"suggestions": len(suggestions), "entries": len(entries),
             "drafts": sum(e["status"] == "draft" for e in entries)}

@@ -523,11 +523,13 @@ class Workspace:
         tax = load_taxonomy()
         return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
 
-    def suggest_links(self, *, min_score: float = 0.35) -> list[dict[str, Any]]:
-        """Rank ticket <-> phrase/topic matches (score, evidence), store them as suggestions, return them."""
+    def suggest_links(self, *, min_score: float = 0.35, taxonomy: Any = None) -> list[dict[str, Any]]:
+        """Rank ticket <-> phrase/topic matches (score, evidence), store them as suggestions, return them.
+
+        ``taxonomy`` (a YAML path or dict) defaults to the workspace's accepted one, else the packaged one."""
         from .loop import suggest_links
 
-        return suggest_links(self, min_score=min_score)
+        return suggest_links(self, min_score=min_score, taxonomy=taxonomy)
 
     def links(self, status: str | None = None) -> "pd.DataFrame":
         """Return ticket links (suggested, accepted, rejected) as a DataFrame."""
