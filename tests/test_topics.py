@@ -220,3 +220,22 @@ def test_weight_family_spikes_before_the_fix_and_falls_after_it(demo_ws):
         before = fam.loc["2026-W35":"2026-W38", "volume"].mean()
         after = fam.loc["2026-W40":, "volume"].mean()
         assert after < before / 4, (name, before, after)
+
+
+def test_undated_feedback_is_in_no_trend_period(ws):
+    """A topic whose feedback is mostly undated is not "rising": undated rows are in no period."""
+    from vocmine.topics import _trends
+
+    conn = ws.db.conn
+    with conn:
+        conn.execute("insert into topics (id, language, label, status) values (1, 'en', 'straps', 'active')")
+        rows = [(1, "2026-09-01T10:00:00Z"), (2, "2026-09-02T10:00:00Z"), (3, "2026-10-20T10:00:00Z")]
+        rows += [(10 + i, None) for i in range(5)]  # undated, ingested "now"
+        for fid, created in rows:
+            conn.execute("insert into feedback (id, source, external_id, text, created_at, ingested_at) "
+                         "values (?, 's', ?, 'the strap broke', ?, '2026-10-21T00:00:00Z')", (fid, str(fid), created))
+            conn.execute("insert into segments (id, feedback_id, idx, text, complaint) values (?, ?, 0, 'x', 1)",
+                         (fid, fid))
+            conn.execute("insert into segment_topics (segment_id, topic_id, method) values (?, 1, 'fit')", (fid,))
+    # Latest dated feedback 2026-10-20: one recent, two 4-8 weeks before; the five undated count nowhere.
+    assert _trends(conn) == {1: 0.5}

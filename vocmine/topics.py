@@ -516,17 +516,18 @@ def topics_frame(ws, lang: str | None = None, include_merged: bool = False, limi
 
 
 def _trends(conn) -> dict[int, float]:
-    """Return, per topic, distinct feedback in the latest 4 weeks / the 4 before (>1 rising)."""
-    last = conn.execute("select max(coalesce(created_at, ingested_at)) from feedback").fetchone()[0]
+    """Return, per topic, distinct dated feedback in the latest 4 weeks / the 4 before (>1 rising).
+
+    Undated feedback is in no period (as in the weekly trends and the report), never "recent"."""
+    last = conn.execute("select max(created_at) from feedback").fetchone()[0]
     if not last:
         return {}
     out = {}
     for tid, recent, before in conn.execute(
             "select coalesce(t.merged_into, st.topic_id), "
-            "count(distinct case when julianday(coalesce(f.created_at, f.ingested_at)) > julianday(?) - 28 "
-            "then f.id end), "
-            "count(distinct case when julianday(coalesce(f.created_at, f.ingested_at)) <= julianday(?) - 28 "
-            "and julianday(coalesce(f.created_at, f.ingested_at)) > julianday(?) - 56 then f.id end) "
+            "count(distinct case when julianday(f.created_at) > julianday(?) - 28 then f.id end), "
+            "count(distinct case when julianday(f.created_at) <= julianday(?) - 28 "
+            "and julianday(f.created_at) > julianday(?) - 56 then f.id end) "
             "from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
             "join feedback f on f.id = s.feedback_id where f.duplicate_of is null group by 1", (last, last, last)):
         out[tid] = round(recent / before, 2) if before else (None if not recent else float("inf"))
