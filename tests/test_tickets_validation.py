@@ -2,8 +2,6 @@
 import csv
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +11,8 @@ from vocmine import loop
 from vocmine.cli import cli
 from vocmine.trackers import normalise_status
 from vocmine.trackers.status import DONE_WORDS
+
+from fakes import FakeApi
 
 
 @pytest.fixture(scope="module")
@@ -108,29 +108,9 @@ def test_the_same_bad_ticket_again_is_unchanged_and_still_reported(aws):
     assert (counts["unchanged"], counts["invalid"]) == (1, 1) and "ticket 'B-1'" in counts["problems"][0]
 
 
-class _GitHub:
+def _GitHub(issues):  # noqa: N802
     """A GitHub stand-in serving one page of issues."""
-
-    def __init__(self, issues):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                data = json.dumps(issues).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return FakeApi(lambda req: (200, {}, issues))
 
 
 def test_a_sync_with_a_bad_date_reports_it_and_stores_the_rest(tmp_path):

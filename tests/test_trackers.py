@@ -3,9 +3,6 @@ import base64
 import json
 import logging
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
@@ -17,52 +14,12 @@ from vocmine.errors import ConfigError, TrackerError
 from vocmine.trackers import get_tracker, normalise_status, public_notes
 from vocmine.trackers.jira import adf_to_text
 
+from fakes import FakeApi
+
 GH_TOKEN = "ghp_SECRETgithubTOKEN123"
 JIRA_TOKEN = "ATATT-SECRET-jira-TOKEN-456"
 LINEAR_KEY = "lin_api_SECRETlinearKEY789"
 SECRETS = (GH_TOKEN, JIRA_TOKEN, LINEAR_KEY, base64.b64encode(f"pm@acme.test:{JIRA_TOKEN}".encode()).decode())
-
-
-class FakeApi:
-    """A threaded HTTP server; ``handle(req) -> (status, headers, body)`` answers each request."""
-
-    def __init__(self, handle):
-        self.requests = []
-        self.failures = []  # queued (status, headers, body) answers given before the real one
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                req = {"method": self.command, "path": urlsplit(self.path).path,
-                       "query": {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()},
-                       "headers": {k.lower(): v for k, v in self.headers.items()},
-                       "json": json.loads(raw) if raw else None}
-                api.requests.append(req)
-                status, headers, body = api.failures.pop(0) if api.failures else handle(req)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # -- GitHub ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from . import __version__  # noqa: E402
-from .errors import VocmineError  # noqa: E402
+from .errors import VocmineError, is_disk_full  # noqa: E402
 from .secrets import protect, scrub  # noqa: E402
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -65,19 +65,19 @@ def write_error_message(exc: BaseException, db: str | os.PathLike | None = None)
 
     SQLite's errors name no file: the workspace ``db`` is the one it was writing.
     """
+    if is_disk_full(exc):
+        where = str(db or "the workspace") if isinstance(exc, sqlite3.OperationalError) else \
+            (exc.filename or exc.filename2 or "an output file")
+        return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         where = str(db or "the workspace")
-        if "disk is full" in text or "database or disk is full" in text:
-            return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
         if "readonly database" in text or "disk i/o error" in text:
             return (f"could not write {where} ({exc}): check the disk and the file's permissions, then re-run; "
                     "nothing stored was lost")
         return None
     if isinstance(exc, OSError) and exc.errno is not None:
         where = exc.filename or exc.filename2 or "an output file"
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO) and exc.filename:
             return (f"could not write {where} ({exc.strerror}): check the disk and the folder's permissions, "
                     "then re-run; nothing stored was lost")

@@ -33,3 +33,13 @@ def unknown_name(kind: str, name: str, available) -> ConfigError:
     """Return a ConfigError for an unknown plugin name that lists the valid ones."""
     names = ", ".join(sorted(available)) or "(none installed)"
     return ConfigError(f"unknown {kind} {name!r}; available: {names}")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Return whether ``exc`` says the disk, a quota or the database's size limit is full."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc).lower()
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)

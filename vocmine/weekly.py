@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .dates import iso_week, week_monday
-from .errors import ConfigError, VocmineError
+from .errors import ConfigError, VocmineError, is_disk_full
 from .secrets import protect, scrub
 
 if sys.version_info >= (3, 11):
@@ -441,7 +441,7 @@ def run_weekly(conf: Config, *, week: str | None = None, stage: str | None = Non
                         try:
                             counts = STAGE_FUNCS[name](ws, conf, current_week)
                         except Exception as exc:  # noqa: BLE001 - one line, recorded, the next run resumes here
-                            if _disk_full(exc):
+                            if is_disk_full(exc):
                                 # Nothing more can be written (not even this failure): the state
                                 # still says this stage is running, so the next run resumes here.
                                 raise
@@ -468,16 +468,6 @@ def run_weekly(conf: Config, *, week: str | None = None, stage: str | None = Non
         if handler:
             logging.getLogger("vocmine").removeHandler(handler)
             handler.close()
-
-
-def _disk_full(exc: BaseException) -> bool:
-    """Return whether ``exc`` says the disk (or the database's size limit) is full."""
-    import errno
-    import sqlite3
-
-    if isinstance(exc, sqlite3.OperationalError):
-        return "disk is full" in str(exc).lower()
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _brief(counts: dict[str, Any]) -> str:

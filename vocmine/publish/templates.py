@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from ..errors import ConfigError
 from ..dates import iso_week, parse_week, week_monday, weeks_between  # noqa: F401 - re-exported to templates
+from ..ingest import xml_safe as _xml_text  # one definition, shared with ingest
 from ..resources import data_path
 from . import charts
 from .files import write_if_changed  # noqa: F401 - re-exported
@@ -42,7 +43,6 @@ _MD_LEADING = re.compile(r"^(\s*)(#{1,6}|-+|=+|\+|\d+[.)])(?=\s|$)")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _C0_SPACE = "".join(map(chr, range(0x21)))  # what the WHATWG URL parser strips at both ends
 _URL_STRIP = re.compile("[\t\n\r]")  # ... and removes anywhere inside
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def template_dirs(template_dir: TemplateDirs = None) -> list[Path]:
@@ -174,8 +174,7 @@ def xml_safe(value: Any) -> str:
     Removed: C0 controls other than tab, LF and CR, U+FFFE, U+FFFF and lone surrogates (one of
     them in a quoted review would make feed.xml unreadable for every subscriber).
     """
-    text = "" if value is None else str(value)
-    return _XML_FORBIDDEN.sub("", text) if _XML_FORBIDDEN.search(text) else text
+    return _xml_text("" if value is None else str(value))
 
 
 def md_url(value: Any) -> Markup:
