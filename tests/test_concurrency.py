@@ -89,6 +89,9 @@ def test_ten_overlapping_ingests_and_an_analyze_store_each_row_once(tmp_path):
         write(path, rows[i * 450:i * 450 + 1500])
         files.append(path)
     db = tmp_path / "voc.db"
+    # The workspace exists before the race starts: an analyze that won the race against every ingest
+    # would rightly say "no such workspace" (creating one concurrently is tested below).
+    assert_clean(run_all([vocmine(db, "-q", "init", "--no-config")], tmp_path))
     cmds = [ingest(db, p) for p in files] + [vocmine(db, "-q", "analyze")]
     results = run_all(cmds, tmp_path)
     assert_clean(results)
