@@ -167,3 +167,58 @@ def test_transformers_sentiment_loads_a_local_model(tmp_path, monkeypatch):
     out = neg.judge(segment("좋아요", "ko"), rating=5)
     assert out[0].label == "negative" and out[0].complaint  # a clear model verdict beats the rating
     assert neg.judge([]) == []
+
+
+@pytest.mark.parametrize("text", [
+    "The food was cold when it finally came.", "The soup was cold and the bread was stale.", "The room was expensive.",
+])
+def test_pattern_adjectives_fill_vader_gaps(text):
+    assert complaint(text, "en"), judge(text, "en")
+
+
+def test_pattern_adjectives_count_as_predicates_only():
+    from vocmine.understand.sentiment import english_lexicon, pattern_negatives
+
+    lex = pattern_negatives()
+    assert lex["cold"] < -1.5 and lex["stale"] < -1.5
+    # negative in some senses only, or positive: left to "too small", "runs small"
+    assert not {"small", "tight", "short", "cheap", "huge", "warm"} & set(lex)
+    assert "cold" not in english_lexicon()[0]  # VADER's lexicon stays as it is; VADER comes first
+    for text in ("Works with chicken and rice.", "I ordered this based on the reviews.", "Served cold it is lovely."):
+        assert not complaint(text, "en"), judge(text, "en")
+
+
+def test_pattern_lexicon_is_read_without_importing_textblob():
+    import subprocess
+    import sys
+
+    code = ("import sys; from vocmine.understand.sentiment import pattern_negatives; assert pattern_negatives(); "
+            "assert 'textblob' not in sys.modules and 'nltk' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_pattern_lexicon_is_a_model_error(monkeypatch):
+    import importlib.util
+
+    from vocmine.understand import sentiment
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "textblob" else real(name, *a))
+    sentiment.pattern_negatives.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="pip install textblob"):
+            sentiment.pattern_negatives()
+    finally:
+        monkeypatch.undo()
+        sentiment.pattern_negatives.cache_clear()
+    assert sentiment.pattern_negatives()
+
+
+def test_negative_segment_of_a_low_rated_review_is_a_complaint():
+    text = "The fabric is thin."
+    assert judge(text, "en")[0][1].label == "negative" and not complaint(text, "en")
+    assert judge(text, "en", rating=1)[0][1].complaint and judge(text, "en", rating=2)[0][1].complaint
+    assert not judge(text, "en", rating=3)[0][1].complaint and not judge(text, "en", rating=5)[0][1].complaint
+    # a segment with no negative word stays no complaint, whatever the rating
+    assert not judge("I wore it to work.", "en", rating=1)[0][1].complaint
+    assert judge("The fabric is thin.", "en", rating=2, scale=10)[0][1].complaint

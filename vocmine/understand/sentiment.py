@@ -1,14 +1,19 @@
 """Sentiment and complaints per segment, English and Korean, offline by default.
 
-``LexiconSentiment`` scores English with VADER's lexicon (plus product-review words in
-``lexicons/en_product.tsv``) and Korean with our own lexicon of Kiwi lemmas
+``LexiconSentiment`` scores English with VADER's general lexicon (emoji valued by the words of
+VADER's emoji descriptions), filling its gaps with the negative adjectives of pattern's general
+lexicon that TextBlob ships ("the soup was cold", "the bread was stale"; read as predicates only,
+see ``pattern_negatives``), and Korean with our own lexicon of Kiwi lemmas
 (``lexicons/ko_polarity.tsv``). Both read the tokens that ``segment`` produced and handle
 negation ("not bad", "안 좋다", "-지 않다", "문제 없다"), intensifiers, contrast inside a segment
 and the complaint shapes that carry no negative word: expectation gaps ("heavier than expected",
-"생각보다 무거워요") and excess or lack ("too small", "not warm enough", "너무 커요", "안 돼요").
+"생각보다 무거워요"), excess or lack ("too small", "not warm enough", "너무 커요", "안 돼요") and,
+in English, reported failure events ("my flight was delayed 2 hours", "they lost my bag", "on hold
+for 45 minutes", "never arrived"). In social text @handles, #hashtags, URLs and "RT" carry no sentiment.
 ``TransformersSentiment`` runs a local text-classification model instead.
 
-The item's rating, when given, is a prior: it tilts neutral segments, never flips a clear one.
+The item's rating, when given, is a prior: it tilts neutral segments, never flips a clear one;
+in an item rated 1-2 of 5 every segment that leans negative by its own words is a complaint.
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ NEGATIVE_AT = -0.05
 COMPLAINT_AT = -0.38
 # How far a rating can move a segment's score (a 1-star rating adds -RATING_WEIGHT).
 RATING_WEIGHT = 0.3
+# A prior at most this (a rating of 1-2 of 5, 1-3 of 10) makes any negative segment a complaint.
+LOW_PRIOR = -0.5
 # Weight of a negative clause that a contrast clause follows ("X but Y": X is conceded).
 CONCEDED = 0.6
 # A segment this clearly positive stays positive whatever the rating.
@@ -79,7 +86,9 @@ def decide(score: float, prior: float = 0.0) -> Judgement:
         label = "negative"
     else:
         label = "neutral"
-    return Judgement(round(combined, 4), label, combined <= COMPLAINT_AT)
+    # in a review rated 1-2 of 5 a segment that leans negative by its own words is one of its complaints
+    low = prior <= LOW_PRIOR and score <= NEGATIVE_AT
+    return Judgement(round(combined, 4), label, combined <= COMPLAINT_AT or low)
 
 
 def _concede(scores: Sequence[float], segments: Sequence[Segment]) -> list[float]:
@@ -120,13 +129,56 @@ def english_lexicon() -> tuple[dict[str, float], frozenset[str], dict[str, float
         from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer
     except ImportError as exc:  # pragma: no cover - vaderSentiment is a core dependency
         raise ModelError("English sentiment needs VADER; pip install vaderSentiment") from exc
-    lexicon = dict(SentimentIntensityAnalyzer().lexicon)
-    lexicon.update(_read_tsv("en_product.tsv"))
+    analyzer = SentimentIntensityAnalyzer()
+    lexicon = dict(analyzer.lexicon)
+    # emoji: the valence of the words of VADER's own description ("thumbs down", "crying face")
+    for emoji, description in getattr(analyzer, "emojis", {}).items():
+        v = sum(lexicon.get(word, 0.0) for word in description.lower().split())
+        if v:
+            lexicon.setdefault(emoji, max(-3.0, min(3.0, v)))
     negate = frozenset(NEGATE) | {"n't", "not", "no", "never", "without", "nothing", "none", "hardly", "barely"}
     boosters = {k: v for k, v in BOOSTER_DICT.items() if " " not in k}
     for w in ("too", "enough", "more", "less", "kind", "sort"):  # handled as patterns, not boosters
         boosters.pop(w, None)
     return lexicon, negate, boosters
+
+
+# Pattern's polarity (-1..1) times this is VADER's valence: the median ratio over the 217 words
+# both lexicons hold whose every pattern sense is negative (VADER agrees on the sign of 95% of them).
+PATTERN_SCALE = 3.5
+
+
+def _pattern_xml() -> str:
+    """Return the text of TextBlob's ``en/en-sentiment.xml`` without importing textblob (and nltk)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("textblob")
+    where = list(spec.submodule_search_locations or ()) if spec else []
+    for folder in where:
+        path = os.path.join(folder, "en", "en-sentiment.xml")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+    raise ModelError("English sentiment needs the pattern polarity lexicon that ships in textblob "
+                     "(textblob/en/en-sentiment.xml); pip install textblob")
+
+
+@lru_cache(maxsize=None)
+def pattern_negatives() -> dict[str, float]:
+    """Return {adjective: VADER-scale valence} for the words pattern's lexicon marks negative in every sense.
+
+    Pattern (De Smedt & Daelemans; shipped in TextBlob) rates adjectives per WordNet sense. A word
+    counts only when all its senses are negative: "cold" and "stale" do, "small" and "tight"
+    (negative in some senses, neutral in others) do not; their complaints are "too small", "runs small".
+    """
+    import xml.etree.ElementTree as ET
+
+    senses: dict[str, list[float]] = {}
+    for el in ET.fromstring(_pattern_xml()).iter("word"):
+        form = (el.get("form") or "").strip().lower()
+        if form and " " not in form:
+            senses.setdefault(form, []).append(float(el.get("polarity") or 0.0))
+    return {w: round(PATTERN_SCALE * sum(ps) / len(ps), 3) for w, ps in senses.items() if max(ps) < 0}
 
 
 @lru_cache(maxsize=None)
@@ -156,7 +208,7 @@ _EN_SOFTENERS = frozenset(("a", "bit", "little", "slightly", "very", "really", "
 _EN_CONTRAST = frozenset(("but", "however", "though", "although", "yet", "except", "unfortunately"))
 # Words that start one of the complaint patterns in score_english (checked before the lexicon).
 _EN_SPECIAL = frozenset(("too", "run", "runs", "ran", "running", "enough", "want", "hopes", "send", "go", "going",
-                         "justice", "wrong", "worth", "work", "works", "worked", "flattering", "me", "see", "fit",
+                         "justice", "wrong", "worth", "work", "works", "worked", "flattering", "me", "fit",
                          "fits", "quality"))
 _EN_FUNCTION = frozenset(("when", "if", "and", "but", "so", "as", "because", "since", "i", "it", "the", "a", "an",
                           "to", "for", "with", "in", "on", "at", "of", "or", "she", "he", "we", "they", "you", "my",
@@ -179,15 +231,153 @@ def _en_valence(lex: dict[str, float], words: list[str], lemmas: list[str], i: i
     return v
 
 
+# Words that may stand between a copula and its adjective: "was (not) (very) cold", "is a bit cheap".
+_EN_PRED_FILL = frozenset(("a", "bit", "little", "tad", "slightly", "very", "really", "quite", "so", "super", "pretty",
+                           "rather", "somewhat", "kind", "sort", "of", "way", "extremely", "also", "still", "just",
+                           "always", "even", "all", "now", "often", "usually", "already", "too", "not", "n't", "never",
+                           "bit.", "overly", "fairly", "incredibly", "totally", "completely", "and", ","))
+_EN_HEDGES = frozenset(("bit", "little", "tad", "slightly", "somewhat"))
+HEDGED = -1.1  # "is a bit X" with X unknown to both lexicons: a mild complaint (hedges go with faults)
+
+
+def _en_predicative(words: list[str], lemmas: list[str], i: int) -> int | None:
+    """Return the index of the copula that word ``i`` is the predicate of ("was cold", "is a bit thin"), else None."""
+    k = i - 1
+    while k >= 0 and i - k <= 5 and words[k] in _EN_PRED_FILL:
+        k -= 1
+    if k >= 0 and (lemmas[k] == "be" or words[k] in ("'s", "'re", "seems", "seemed", "felt", "tastes", "tasted",
+                                                      "smells", "smelled", "got", "became")):
+        return k
+    return None
+
+
+def _en_predicate_valence(pattern: dict[str, float], words: list[str], lemmas: list[str], i: int) -> float:
+    """Return the valence of a word VADER lacks, read only as a predicate adjective.
+
+    Pattern's lexicon rates adjectives, so its word counts only where the word is used as one
+    after a copula ("the soup was cold", "the fabric is thin"), not in "works with chicken" or
+    "based on". A predicate unknown to both lexicons after a hedge ("is a bit cheap") is a mild complaint.
+    """
+    if _en_predicative(words, lemmas, i) is None:
+        return 0.0
+    v = pattern.get(words[i], 0.0)
+    if v:
+        return v
+    w = words[i]
+    if w[:1].isalpha() and w not in _EN_FUNCTION and w not in _EN_PRED_FILL and w not in _EN_SOFTENERS \
+            and w not in _EN_SPECIAL and not (i + 1 < len(words) and words[i + 1] in ("than", "of")) and any(
+            x in _EN_HEDGES for x in words[max(0, i - 3):i]):
+        return HEDGED
+    return 0.0
+
+
+def _en_content_tokens(tokens: Sequence[Token]) -> list[Token]:
+    """Return the tokens without social-media markup: @handles, #hashtags, URLs and "RT"."""
+    out: list[Token] = []
+    drop_next_at = None
+    for t in tokens:
+        text = t.text
+        if drop_next_at is not None and t.start == drop_next_at:
+            drop_next_at = None
+            continue  # the word of "#fail" or "@ united" that the tokenizer split off
+        drop_next_at = None
+        low = text.lower()
+        if text in ("#", "@"):
+            drop_next_at = t.end
+            continue
+        if (text[:1] in ("@", "#") and len(text) > 1) or low == "rt" or _URL.match(low):
+            continue
+        out.append(t)
+    return out
+
+
+_URL = re.compile(r"^(?:https?://|www\.|[a-z0-9-]+\.(?:com|co|org|net|ly|io|me|gl)(?:/|$))")
+
+# Failure events a sentence can report with no angry word ("my flight was delayed 2 hours").
+# General event verbs only, by lemma; the thing that failed is never listed.
+_EN_EVENT_LEMMAS = frozenset(("delay", "cancel", "lose", "strand", "overcharge", "overbook", "misplace"))
+_EN_EVENT_WORDS = frozenset(("delayed", "delay", "delays", "cancelled", "canceled", "cancelation", "cancellation",
+                             "lost", "lose", "loses", "losing", "missed", "stranded", "stuck", "overcharged",
+                             "overbooked", "misplaced", "double-charged", "overcharging"))
+# "never arrived", "hasn't arrived", "still not received": expected things that did not happen.
+_EN_ARRIVE = frozenset(("arrive", "receive", "come", "show", "deliver", "reply", "respond", "answer", "ship", "refund",
+                        "arrived", "received", "came", "showed", "delivered", "replied", "responded", "answered",
+                        "shipped", "refunded", "arrives", "comes", "shows"))
+_EN_DURATION = frozenset(("minutes", "minute", "mins", "min", "hours", "hour", "hrs", "hr", "days", "day", "weeks",
+                          "week", "months", "month", "forever", "ages", "hour.", "years"))
+_EN_AGAIN = frozenset(("twice", "again", "double", "two", "thrice"))
+_EN_EVENT_NEG = frozenset(("not", "n't", "no", "without", "never", "wasn't", "weren't", "isn't", "aren't", "didn't",
+                           "zero", "nt", "wasnt", "werent", "isnt", "didnt", "hardly", "barely"))
+
+
+def _event_triggers() -> frozenset[str]:
+    return (_EN_EVENT_WORDS | _EN_EVENT_LEMMAS | _EN_ARRIVE
+            | frozenset(("refund", "refunds", "refunded", "return", "returned", "returning", "returns", "hold",
+                         "wait", "waiting", "waited", "waits", "charge", "charged", "charges", "billed")))
+
+
+def _en_events(words: list[str], lemmas: list[str], negate: frozenset[str]) -> dict[int, float]:
+    """Return {token index: valence} for reported failure events in one English segment.
+
+    A negated event ("wasn't delayed", "no delays") counts as mild relief, not a complaint.
+    """
+    out: dict[int, float] = {}
+    if _EN_EVENT_TRIGGERS.isdisjoint(words) and _EN_EVENT_TRIGGERS.isdisjoint(lemmas):
+        return out  # most segments: no event word at all
+    n = len(words)
+    for i, w in enumerate(words):
+        lem = lemmas[i]
+        if w not in _EN_EVENT_TRIGGERS and lem not in _EN_EVENT_TRIGGERS:
+            continue
+        before = words[max(0, i - 3):i]
+        negated = any(x in _EN_EVENT_NEG or x in negate for x in before) and "," not in before
+        if w in _EN_EVENT_WORDS or (lem in _EN_EVENT_LEMMAS and w not in ("lose", "loses")):
+            if w in ("lose", "loses", "losing") and not (i + 1 < n and words[i + 1] in ("my", "our", "your", "the")):
+                continue  # "you can't lose", "lose weight": only "lose my ..." is an event
+            if w == "stuck" and i + 1 < n and words[i + 1] in ("with", "to"):
+                continue  # "stuck with it", "stuck to the plan"
+            out[i] = 0.4 if negated else -2.2
+        elif lem == "refund" or w in ("refund", "refunds", "refunded") or (
+                (lem == "return" or w in ("return", "returned", "returning", "returns")) and i + 1 < n
+                and words[i + 1] in ("it", "them", "this", "these", "the", "my", "both", "all", "everything")):
+            out[i] = 0.0 if negated else -2.2  # "returned it", "will be returning this", "asked for a refund"
+        elif w == "hold" and i > 0 and words[i - 1] == "on":
+            out[i] = 0.0 if negated else -2.0  # "been on hold for 45 minutes"
+        elif lem == "wait" or w in ("waiting", "waited", "wait"):
+            ahead = words[i + 1:i + 8]
+            if "still" in before or any(x in _EN_DURATION for x in ahead) and any(
+                    x[:1].isdigit() or x in ("an", "a", "over", "forever", "ages", "hours", "days", "weeks", "months")
+                    for x in ahead):
+                out[i] = 0.0 if negated and "still" not in before else -2.0  # "still waiting", "waited 3 hours"
+        elif lem == "charge" or w in ("charged", "billed"):
+            if any(x in _EN_AGAIN for x in words[i + 1:i + 3]):
+                out[i] = -2.2  # "charged twice", "billed again"
+        elif (lem in _EN_ARRIVE or w in _EN_ARRIVE) and any(
+                x in ("never", "yet", "still") or x in ("hasn't", "haven't", "hasnt", "havent", "didn't", "didnt",
+                                                          "not", "n't", "nt")
+                for x in words[max(0, i - 3):i]) and "," not in words[max(0, i - 3):i]:
+            if lem in ("come", "show") and i + 1 < n and words[i + 1] in ("with", "in", "as", "close"):
+                continue  # "didn't come with instructions", "never came close"
+            out[i] = -2.2 if "never" in words[max(0, i - 3):i] else -2.0
+    return out
+
+
+_EN_EVENT_TRIGGERS = _event_triggers()
+
+
 def score_english(tokens: Sequence[Token]) -> float:
     """Return the polarity of one English segment in -1..1."""
     lex, negate, boosters = english_lexicon()
-    toks = [t for t in tokens if t.pos != "PUNCT" or t.text in (",", ";")]
+    pattern = pattern_negatives()
+    toks = [t for t in _en_content_tokens(tokens) if t.pos != "PUNCT" or t.text in (",", ";")]
     words = [t.text.lower() for t in toks]
-    lemmas = [t.lemma for t in toks]
+    lemmas = [(t.lemma or t.text).lower() for t in toks]
     n = len(words)
     vals = [0.0] * n
     skip: set[int] = set()
+    for i, v in _en_events(words, lemmas, negate).items():
+        vals[i] = v
+        skip.add(i)
     for i, w in enumerate(words):
         if i in skip:
             continue
@@ -270,11 +460,9 @@ def score_english(tokens: Sequence[Token]) -> float:
             if w == "me" and i >= 2 and words[i - 1] == "for" and words[i - 2] == "not":
                 vals[i] = -1.8  # "not for me"
                 continue
-            if w == "see" and nxt in ("through", "thru"):
-                vals[i] = 0.5 if negated else -1.5
-                skip.add(i + 1)
-                continue
         v = _en_valence(lex, words, lemmas, i)
+        if v == 0.0 and w not in lex:
+            v = _en_predicate_valence(pattern, words, lemmas, i)
         if v == 0.0 or (nxt in ("reviews", "review", "reviewers") and v < 0):
             continue  # "the bad reviews" are about other people's opinions
         # boosters in the two words before: "very comfortable", "slightly small"
