@@ -296,3 +296,25 @@ def _rejects_redacted(db: sqlite_utils.Database) -> None:
         clean = redact(raw)
         if clean != raw:
             conn.execute("update rejects set raw = ? where id = ?", (clean, rid))
+
+
+@migration("0012_phrase_aspects")
+def _phrase_aspects(db: sqlite_utils.Database) -> None:
+    # A phrase carries its parts: what the complaint is about (aspect) and what is wrong (opinion).
+    for col in ("aspect", "opinion"):
+        db["phrases"].add_column(col, str)
+    db["phrases"].create_index(["language", "aspect"])
+    # Per aspect, how often complaint segments and the other segments mention it (on a sample when
+    # the workspace is large) and the smoothed log-odds of the two rates.
+    db["aspect_stats"].create(
+        {"language": str, "aspect": str, "complaint_segments": int, "other_segments": int,
+         "sampled_complaints": int, "sampled_others": int, "score": float, "updated_at": str},
+        pk=("language", "aspect"),
+    )
+    # Phrase groups that mean the same although their words differ ("fabric thin" ~ "material
+    # thin"), found with the packaged sentence embedder by the topic stage and kept here so that
+    # every later grouping (analyze runs without a model) applies them.
+    db["phrase_merges"].create(
+        {"language": str, "a": str, "b": str, "score": float, "embedder": str, "created_at": str},
+        pk=("language", "a", "b"),
+    )

