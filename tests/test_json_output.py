@@ -41,6 +41,7 @@ ARGS = {
     ("tickets", "update"): lambda c: ["JSON-1", "--status", "in_progress"],
     ("tickets", "sync"): lambda c: ["--tracker", "github", "--repo", "acme/app", "--url", c["github"].url],
     ("topics", "show"): lambda c: [str(c["topic_id"])],
+    ("aspects", "show"): lambda c: ["zipper"],
     ("weekly",): lambda c: ["--stage", "report"],  # the stages' own commands are covered one by one
 }
 

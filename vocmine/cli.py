@@ -385,13 +385,15 @@ def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None
 @click.option("--min-customers", default=2, show_default=True, help="Hide phrases fewer customers used.")
 @click.option("--limit", default=30, show_default=True, help="Most phrases to show.")
 @click.option("--examples", default=1, show_default=True, help="Quotes to show per phrase (text output).")
+@click.option("--aspect", help="Only phrases about this aspect (see 'vocmine aspects').")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def phrases(ctx: click.Context, since: str | None, until: str | None, lang: str | None, source: str | None,
-            rating: str | None, min_customers: int, limit: int, examples: int, as_json: bool) -> None:
+            rating: str | None, min_customers: int, limit: int, examples: int, aspect: str | None,
+            as_json: bool) -> None:
     """Recurring complaint phrases in customers' words, ranked by distinct customers."""
     df = _workspace(ctx, create=False).phrases(since=since, until=until, lang=lang, source=source, rating=rating,
-                                               min_customers=min_customers, limit=limit)
+                                               min_customers=min_customers, limit=limit, aspect=aspect)
     if as_json:
         _echo_json(df.to_dict(orient="records"))
         return
@@ -427,7 +429,7 @@ def _register_extensions() -> None:
     import importlib
 
     for module in ("vocmine.cli_loop", "vocmine.cli_topics", "vocmine.cli_collect", "vocmine.cli_tickets",
-                   "vocmine.cli_publish", "vocmine.cli_weekly", "vocmine.cli_privacy"):
+                   "vocmine.cli_publish", "vocmine.cli_weekly", "vocmine.cli_privacy", "vocmine.cli_aspects"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -474,17 +474,45 @@ class Workspace:
 
     def phrases(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
                 source: str | None = None, rating: Any = None, min_customers: int = 1,
-                limit: int | None = 50) -> "pd.DataFrame":
+                limit: int | None = 50, aspect: str | None = None) -> "pd.DataFrame":
         """Return recurring complaint phrases ranked by distinct customers, as a DataFrame.
 
-        Columns: phrase, language, customers, mentions, variants, examples (redacted quotes),
-        share_of_complaints, trend (recent 4 weeks vs the 4 before; >1 rising), rating_impact.
-        ``rating`` keeps feedback with that rating or range: 1, "1-2", (1, 2).
+        Columns: phrase, language, aspect (what it is about, or None), opinion (what is wrong),
+        customers, mentions, variants, examples (redacted quotes), share_of_complaints, trend
+        (recent 4 weeks vs the 4 before; >1 rising), rating_impact. ``rating`` keeps feedback
+        with that rating or range: 1, "1-2", (1, 2); ``aspect`` the phrases about one aspect.
         """
         from .analyze import phrases
 
         return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
-                       min_customers=min_customers, limit=limit)
+                       min_customers=min_customers, limit=limit, aspect=aspect)
+
+    def aspects(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
+                source: str | None = None, rating: Any = None, min_customers: int = 1, limit: int | None = 50,
+                min_score: float | None = None, taxonomy: Any = None) -> "pd.DataFrame":
+        """Return what customers complain about, one row per aspect ("battery life", "배송").
+
+        Columns: aspect, language, category (the taxonomy category whose keywords name it; the
+        workspace's taxonomy or ``taxonomy``, a path or dict), customers, mentions,
+        complaint_share (share of the segments mentioning it that are complaints), opinions (top
+        (opinion, mentions) pairs), phrases, examples, trend, rating_impact, score (log-odds of
+        its rate in complaints against the rest of the feedback). Aspects are found from the
+        grammar of complaint segments, with no word list; ``min_score`` keeps the aspects at or
+        above that score. See docs/aspects.md.
+        """
+        from .aspects import aspects
+
+        return aspects(self, since=since, until=until, lang=lang, source=source, rating=rating,
+                       min_customers=min_customers, limit=limit, min_score=min_score,
+                       taxonomy=taxonomy)
+
+    def aspect(self, name: str, *, lang: str | None = None, since: str | None = None, until: str | None = None,
+               source: str | None = None, quotes: int = 10) -> dict[str, Any]:
+        """Return one aspect in detail: its figures, every opinion with its count, its phrases and
+        up to ``quotes`` redacted quotes (newest first). ``ConfigError`` if no complaint names it."""
+        from .aspects import aspect
+
+        return aspect(self, name, lang=lang, since=since, until=until, source=source, quotes=quotes)
 
     # -- trends and the loop ------------------------------------------------------------------
 
