@@ -380,6 +380,20 @@ def eligible_segments(ws, all_segments: bool) -> list[tuple[int, str, str]]:
     ).fetchall()
 
 
+def _merge_phrases(ws, emb: Any) -> None:
+    """With the English sentence embedder loaded anyway, group phrases that mean the same."""
+    if emb is None or _workspace_fitted(emb) or not hasattr(emb, "embed"):
+        return
+    from .analyze import merge_by_meaning
+
+    try:
+        n = merge_by_meaning(ws, emb, lang="en")
+    except Exception as exc:  # grouping is a refinement: the topics are written already
+        log.warning("topics: phrases not grouped by meaning: %s", exc)
+        return
+    log.info("topics: %d phrase groups merged by meaning", n)
+
+
 def update_topics(ws, *, refit: bool = False, all_segments: bool = False, embedder: Any = None,
                   taxonomy: Any = None, min_topic_size: int | None = None,
                   progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
@@ -453,6 +467,7 @@ def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxono
         with conn:
             replay_edits(ws, counts["_run_id"])
             refresh(ws, tax, counts["_run_id"])
+        _merge_phrases(ws, embedders.get("en"))
         eligible = len(rows)
         outliers = conn.execute(
             "select count(*) from segment_topics st join segments s on s.id = st.segment_id where st.topic_id is null"
@@ -504,7 +519,7 @@ def replay_edits(ws, run_id: int | None = None) -> int:
             sources = [resolve(conn, s) for s in v.get("sources", [])]
             tp.apply_merge(conn, tid, [s for s in sources if s is not None and s != tid], run_id)
         elif action == "split":
-            tp.reapply_split(conn, tid, v.get("into", []), run_id)
+            tp.reapply_split(conn, tid, v.get("into", []), run_id, original=topic_id)
         n += 1
     return n
 

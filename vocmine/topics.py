@@ -409,17 +409,29 @@ def apply_split(conn, tid: int, parts: int | None = None, run_id: int | None = N
     return out
 
 
-def reapply_split(conn, tid: int, into: Sequence[int], run_id: int | None = None) -> list[int]:
-    """Redo a recorded split after a refit folded its parts back into ``tid``; the parts get their
-    old ids back. Does nothing while the parts are still there."""
-    gone = [i for i in into if (conn.execute("select status from topics where id = ?", (i,)).fetchone() or ("",))[0]
-            != "active"]
-    if not gone:
+def reapply_split(conn, tid: int, into: Sequence[int], run_id: int | None = None,
+                  original: int | None = None) -> list[int]:
+    """Redo a recorded split after a refit folded its parts back together; the parts get their
+    old ids back. Does nothing while the parts are still there.
+
+    ``tid`` is where the split topic lives now (lineage resolved); ``original`` the id it was
+    split from. A refit may keep a part's id for the folded topic (``tid`` in ``into``): then
+    that part is split again and the original gets its id back.
+    """
+    def status(i: int) -> str:
+        return (conn.execute("select status from topics where id = ?", (i,)).fetchone() or ("",))[0]
+
+    if status(tid) != "active":
         return []
-    if (conn.execute("select status from topics where id = ?", (tid,)).fetchone() or ("",))[0] != "active":
-        return []
+    if original is not None and original != tid and tid in into and status(original) != "active":
+        reuse = [original] + [i for i in into if i != tid and status(i) != "active"]
+    else:
+        reuse = [i for i in into if status(i) != "active"]
+        if not reuse:
+            return []
+        reuse = list(into)
     try:
-        return apply_split(conn, tid, run_id=run_id, reuse=list(into))
+        return apply_split(conn, tid, run_id=run_id, reuse=reuse)
     except Exception as exc:  # noqa: BLE001 - a topic too small to split again stays whole
         log.warning("could not replay the split of topic %s: %s", tid, exc)
         return []
