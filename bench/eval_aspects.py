@@ -17,10 +17,13 @@ skipped, and the script says so):
    counted once per sentence; those with >= 5 such sentences (the issue's threshold) and, as a
    second, clearly labelled column, >= 3 (200 gold sentences give few aspects with 5).
 4. Recall: the share of criticised aspects *named* by the top phrases. A phrase names an aspect
-   when the phrase contains the aspect's canonical name or one of its gold surfaces:
+   when the phrase contains the aspect's canonical name, or the nouns of one of its gold
+   surfaces (a surface with no noun, such as "runs small" or "very big" for fit, names nothing:
+   opinion words are not the aspect's name):
    - English: compared on lower-cased lemmas (``spacy.blank("en")`` with the lookup lemmatizer),
      as a contiguous run of tokens; leading determiners/possessives of a surface are dropped
-     ("the zip" -> "zip").
+     ("the zip" -> "zip"); a surface's nouns are the NN* tokens of the English tagger when one is
+     installed.
    - Korean: compared on the noun stems (Kiwi's NN*/XR/SL/SH morphemes; a run of them, so
      "고객센터" and "고객 센터" are the same); a term with no noun falls back to its words with a
      trailing particle stripped.
@@ -28,9 +31,9 @@ skipped, and the script says so):
    English) over the complaint texts of the same sampled reviews (ratings 1-2 of 5, 1-4 of 10 for
    NSMC, the "negative" half of a hotel review, every BANKING77 query), top ``--top`` n-grams by
    count. Scored with exactly the same matching rule.
-6. A stricter column: the same recall at K >= 5 when only the canonical aspect name counts (gold
-   surfaces sometimes hold opinion words, "tight" or "short" for fit and length, which any
-   "too tight" phrase then matches).
+6. A stricter column: the same recall at K >= 5 when only the canonical aspect name counts.
+7. A second baseline column: the same CountVectorizer with ``ngram_range=(2, 3)`` (phrases of
+   two or three words, no single words).
 
 Prints one row per domain, then per domain the criticised aspects and which phrase or n-gram
 named each, so a human can check. ``--json`` prints all of it as JSON instead.
@@ -156,27 +159,37 @@ class Matcher:
 
     def __init__(self, lang: str):
         self.lang = lang
-        self._cache: dict[tuple[str, bool], tuple[tuple[str, ...], ...]] = {}
+        self._cache: dict[tuple[str, bool | str], tuple[tuple[str, ...], ...]] = {}
         if lang == "en":
             import spacy
 
             self.nlp = spacy.blank("en")
             self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
             self.nlp.initialize()
+            from vocmine.understand.phrases import english_parser
+
+            self.tagger = english_parser()
         else:
             from vocmine.understand.nlp import get_kiwi
 
             self.kiwi = get_kiwi()
 
-    def keys(self, text: str, term: bool = False) -> tuple[tuple[str, ...], ...]:
+    def keys(self, text: str, term: bool | str = False) -> tuple[tuple[str, ...], ...]:
         """Token sequences that stand for ``text`` (one, or two for Korean: nouns, stripped words)."""
         k = (text, term)
         if k not in self._cache:
             self._cache[k] = self._keys(text, term)
         return self._cache[k]
 
-    def _keys(self, text: str, term: bool) -> tuple[tuple[str, ...], ...]:
+    def _keys(self, text: str, term: bool | str) -> tuple[tuple[str, ...], ...]:
         if self.lang == "en":
+            if term == "surface":
+                if self.tagger is None:
+                    return ()
+                nouns = " ".join(t.text for t in self.tagger(text) if t.tag_.startswith("NN"))
+                if not nouns:
+                    return ()
+                text = nouns
             toks = [t.lemma_.lower() or t.text for t in self.nlp(text.lower()) if not (t.is_punct or t.is_space)]
             if term:
                 while toks and toks[0] in DETERMINERS:
@@ -185,12 +198,15 @@ class Matcher:
         nouns = tuple(t.form for t in self.kiwi.tokenize(text)
                       if t.tag.startswith("NN") or t.tag in ("XR", "SL", "SH"))
         words = tuple(_strip_particle(w) for w in text.split())
+        if term == "surface":
+            return (nouns, ()) if nouns else ()
         return (nouns, words) if not term or nouns else ((), words)
 
     def names(self, phrase: str, terms: list[str]) -> bool:
+        """Whether ``phrase`` names ``terms[0]`` (the canonical name) or a noun surface in ``terms[1:]``."""
         p = self.keys(phrase)
-        for term in terms:
-            for which, t in enumerate(self.keys(term, term=True)):
+        for n, term in enumerate(terms):
+            for which, t in enumerate(self.keys(term, term=True if n == 0 else "surface")):
                 if t and which < len(p) and _contains(p[which], t, joined=self.lang == "ko"):
                     return True
         return False
@@ -244,7 +260,13 @@ def run_vocmine(domain: str, reviews: list[dict], top: int, english_model: str |
             # load the pipelines before the clock starts (they are cached per process)
             from vocmine.understand.nlp import get_english, get_kiwi
 
-            get_english(english_model) if spec["lang"] == "en" else get_kiwi()
+            from vocmine.understand.phrases import english_parser
+
+            if spec["lang"] == "en":
+                get_english(english_model)
+                english_parser()
+            else:
+                get_kiwi()
             t0 = time.perf_counter()
             res = ws.analyze(english_model=english_model)
             seconds = time.perf_counter() - t0
@@ -258,12 +280,12 @@ def run_vocmine(domain: str, reviews: list[dict], top: int, english_model: str |
             "phrases": phrases, "customers": customers}
 
 
-def run_ngrams(domain: str, reviews: list[dict], top: int) -> tuple[list[str], int]:
+def run_ngrams(domain: str, reviews: list[dict], top: int, sizes: tuple[int, int] = (1, 3)) -> tuple[list[str], int]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     spec = SPECS[domain]
     texts = [t for t in (spec["complaint"](r) for r in reviews) if t.strip()]
-    vec = CountVectorizer(ngram_range=(1, 3), stop_words="english" if spec["lang"] == "en" else None)
+    vec = CountVectorizer(ngram_range=sizes, stop_words="english" if spec["lang"] == "en" else None)
     counts = vec.fit_transform(texts).sum(axis=0).A1
     vocab = vec.get_feature_names_out()
     order = sorted(range(len(vocab)), key=lambda i: (-counts[i], vocab[i]))
@@ -289,10 +311,12 @@ def evaluate(domain: str, args) -> dict | None:
     print(f"  {domain}: {len(reviews)} reviews, analysing...", file=sys.stderr)
     voc = run_vocmine(domain, reviews, args.top, args.english_model if lang == "en" else None)
     grams, n_complaint_texts = run_ngrams(domain, reviews, args.top)
+    grams23, _ = run_ngrams(domain, reviews, args.top, (2, 3))
     matcher = Matcher(lang)
     out = {"domain": domain, "lang": lang, "reviews": len(reviews), "gold_sentences": len(gold),
            "gold_unlabelled": unlabelled, "gold_complaints": sum(bool(r["complaint"]) for r in gold),
-           "baseline_texts": n_complaint_texts, "vocmine": voc, "ngrams": grams, "thresholds": {}}
+           "baseline_texts": n_complaint_texts, "vocmine": voc, "ngrams": grams, "ngrams23": grams23,
+           "thresholds": {}}
     for k in THRESHOLDS:
         aspects = sorted((a for a, n in counts.items() if n >= k), key=lambda a: (-counts[a], a))
         v = named_by(matcher, aspects, surfaces, voc["phrases"])
@@ -300,6 +324,7 @@ def evaluate(domain: str, args) -> dict | None:
         # stricter second look: the canonical name only (gold surfaces can hold opinion words, "tight" for fit)
         vc = named_by(matcher, aspects, {}, voc["phrases"])
         bc = named_by(matcher, aspects, {}, grams)
+        b23 = named_by(matcher, aspects, surfaces, grams23)
         out["thresholds"][str(k)] = {
             "aspects": [{"aspect": a, "neg_mentions": counts[a], "surfaces": sorted(surfaces.get(a, ())),
                          "vocmine": v[a], "ngram": b[a], "vocmine_canonical": vc[a], "ngram_canonical": bc[a]}
@@ -309,6 +334,7 @@ def evaluate(domain: str, args) -> dict | None:
             "ngram_named": sum(x is not None for x in b.values()),
             "vocmine_named_canonical": sum(x is not None for x in vc.values()),
             "ngram_named_canonical": sum(x is not None for x in bc.values()),
+            "ngram23_named": sum(x is not None for x in b23.values()),
         }
     return out
 
@@ -322,7 +348,7 @@ def print_table(results: list[dict], args) -> None:
           f"(gold: bench/gold/<domain>.jsonl; criticised = negative in >= K complaint sentences)")
     head = (f"{'domain':<10}{'lang':<5}{'reviews':>8}{'gold':>6}{'compl':>6}{'phr':>5} | "
             f"{'K>=5: n':>8}{'vocmine':>11}{'n-gram':>11} | {'K>=3: n':>8}{'vocmine':>11}{'n-gram':>11} | "
-            f"{'K>=5 name only':>22} | {'analyze rev/s':>13}")
+            f"{'K>=5 name only':>22} | {'2-3-gram':>9} | {'analyze rev/s':>13}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -331,11 +357,12 @@ def print_table(results: list[dict], args) -> None:
               f"{len(r['vocmine']['phrases']):>5} | {t5['n']:>8}{_pct(t5['vocmine_named'], t5['n']):>11}"
               f"{_pct(t5['ngram_named'], t5['n']):>11} | {t3['n']:>8}{_pct(t3['vocmine_named'], t3['n']):>11}"
               f"{_pct(t3['ngram_named'], t3['n']):>11} | {_pct(t5['vocmine_named_canonical'], t5['n']):>11}"
-              f"{_pct(t5['ngram_named_canonical'], t5['n']):>11} | {r['vocmine']['reviews_per_s']:>13,.0f}")
+              f"{_pct(t5['ngram_named_canonical'], t5['n']):>11} | {_pct(t5['ngram23_named'], t5['n']):>9} | "
+              f"{r['vocmine']['reviews_per_s']:>13,.0f}")
     print("columns: gold = labelled gold sentences, compl = those labelled complaint, phr = phrases vocmine "
           f"returned (at most {args.top}); K>=5 is the issue's measure, K>=3 a looser second look; "
           "'name only' = K>=5 matched on the canonical aspect name alone, without the gold surfaces "
-          "(vocmine, n-gram)")
+          "(vocmine, n-gram); 2-3-gram = K>=5 for CountVectorizer(ngram_range=(2, 3))")
     for r in results:
         print(f"\n== {r['domain']} ({r['lang']}): criticised aspects (K>=3; * = also K>=5), "
               f"named by [vocmine phrase] / [n-gram]")
@@ -363,7 +390,8 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=50, help="phrases / n-grams compared")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--english-model", default=None,
-                    help="spaCy pipeline for English analyze (default: vocmine's, spacy.blank)")
+                    help="spaCy pipeline for English segmentation (default: vocmine's, spacy.blank; the "
+                         "tagger and parser for aspects are chosen by vocmine, VOCMINE_ENGLISH_PARSER)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     ap.add_argument("--json-out", type=Path, default=None, help="also write the JSON to this file")
     args = ap.parse_args()
@@ -389,7 +417,8 @@ def main() -> None:
         return
     print_table(results, args)
     print(f"\n{meta['machine']}; load average {meta['load_average_1m']}; peak RSS of this process "
-          f"{meta['peak_rss_mb']} MB; english model: {args.english_model or 'default (spacy.blank + lookups)'}")
+          f"{meta['peak_rss_mb']} MB; english segmentation: {args.english_model or 'default (spacy.blank + lookups)'}; "
+          f"english parser: {os.environ.get('VOCMINE_ENGLISH_PARSER') or 'default (en_core_web_sm)'}")
 
 
 if __name__ == "__main__":
