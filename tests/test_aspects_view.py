@@ -13,24 +13,24 @@ from vocmine.errors import ConfigError
 from conftest import FIXTURES
 
 
+def _analysed(tmp_path_factory, fixture: str, lang: str, source: str):
+    ws = vocmine.open(tmp_path_factory.mktemp(source) / "w.db")
+    ws.ingest(FIXTURES / fixture, text="text", id="id", rating="rating", created_at="created_at",
+              source=source, lang=lang)
+    ws.analyze()
+    return ws
+
+
 @pytest.fixture(scope="module")
 def restaurant(tmp_path_factory):
-    path = tmp_path_factory.mktemp("restaurant") / "w.db"
-    ws = vocmine.open(path)
-    ws.ingest(FIXTURES / "restaurant_reviews.csv", text="text", id="id", rating="rating", created_at="created_at",
-              source="reviews", lang="en")
-    ws.analyze()
+    ws = _analysed(tmp_path_factory, "restaurant_reviews.csv", "en", "reviews")
     yield ws
     ws.close()
 
 
 @pytest.fixture(scope="module")
 def delivery(tmp_path_factory):
-    path = tmp_path_factory.mktemp("delivery") / "w.db"
-    ws = vocmine.open(path)
-    ws.ingest(FIXTURES / "delivery_app_ko.csv", text="text", id="id", rating="rating", created_at="created_at",
-              source="app", lang="ko")
-    ws.analyze()
+    ws = _analysed(tmp_path_factory, "delivery_app_ko.csv", "ko", "app")
     yield ws
     ws.close()
 

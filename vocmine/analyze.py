@@ -293,23 +293,31 @@ def merge_by_meaning(ws, embedder, *, lang: str = "en", min_customers: int = 2, 
     return len(found)
 
 
-def _taxonomy_aliases(ws) -> dict[str, dict[str, str]]:
-    """Return, per language, aspect -> "category:<id>" for every keyword of the workspace's
-    taxonomy (its accepted one, else vocmine's default): the domain words a team keeps in YAML."""
-    from .errors import ConfigError
+def taxonomy_keywords(ws, taxonomy: Any = None) -> dict[str, dict[str, str]]:
+    """Return, per language, keyword -> category id for every keyword of ``taxonomy`` (a dict or
+    path), else the workspace's accepted taxonomy, else vocmine's default: the domain words a team
+    keeps in YAML. The first category that lists a word keeps it."""
     from .topic_stage import workspace_taxonomy
 
-    try:
-        tax = workspace_taxonomy(ws)
-    except ConfigError as exc:
-        log.warning("analyze: taxonomy not used for phrase groups: %s", exc)
-        return {}
+    tax = workspace_taxonomy(ws, taxonomy)
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for cat in tax["categories"]:
         for lang, words in (cat.get("keywords") or {}).items():
             for w in words:
-                out[str(lang)].setdefault(str(w).lower(), f"category:{cat['id']}")
+                out[str(lang)].setdefault(str(w).lower(), cat["id"])
     return out
+
+
+def _taxonomy_aliases(ws) -> dict[str, dict[str, str]]:
+    """Return, per language, aspect -> "category:<id>": the grouping name of a taxonomy keyword."""
+    from .errors import ConfigError
+
+    try:
+        words = taxonomy_keywords(ws)
+    except ConfigError as exc:
+        log.warning("analyze: taxonomy not used for phrase groups: %s", exc)
+        return {}
+    return {lang: {w: f"category:{c}" for w, c in by.items()} for lang, by in words.items()}
 
 
 # Segments read per language and per side (complaint, other) to measure how often an aspect is mentioned.
@@ -445,17 +453,13 @@ def parse_rating_range(value) -> tuple[float, float] | None:
         raise ConfigError(f"bad rating range {value!r}; use a number or LOW-HIGH such as 1-2") from None
 
 
-def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
-            source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
-            aspect: str | None = None):
-    """Return ranked complaint phrases as a DataFrame: phrase, language, aspect, opinion,
-    customers, mentions, variants, examples, share_of_complaints, trend, rating_impact (see
-    ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect."""
-    import pandas as pd
-
+def feedback_filter(*, since: str | None = None, until: str | None = None, lang: str | None = None,
+                    source: str | None = None, rating=None, lang_column: str = "f.language") -> tuple[list[str], list]:
+    """Return SQL conditions on ``feedback f`` and their arguments: not a near-duplicate, created in
+    [since, until), in ``lang`` (compared on ``lang_column``: a phrase's or segment's language
+    where the query has one), from ``source``, rated in ``rating`` (1, "1-2", (1, 2)).
+    ``ConfigError`` names a bad date or rating range."""
     from .dates import parse_datetime
-    from .understand import phrases as ph
-
     from .errors import ConfigError
 
     clauses, args = ["f.duplicate_of is null"], []
@@ -467,17 +471,34 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
                 raise ConfigError(f"bad date {value!r}: {exc}") from exc
             clauses.append(f"f.created_at {op} ?")
     if lang:
-        clauses.append("p.language = ?")
+        clauses.append(f"{lang_column} = ?")
         args.append(lang)
     if source:
         clauses.append("f.source = ?")
         args.append(source)
-    base_where, base_args = " and ".join(clauses).replace("p.language", "f.language"), list(args)
     rng = parse_rating_range(rating)
     if rng:
         clauses.append("f.rating between ? and ?")
         args += list(rng)
-    fwhere, fargs = " and ".join(clauses).replace("p.language", "f.language"), list(args)
+    return clauses, args
+
+
+def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
+            source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
+            aspect: str | None = None):
+    """Return ranked complaint phrases as a DataFrame: phrase, language, aspect, opinion,
+    customers, mentions, variants, examples, share_of_complaints, trend, rating_impact (see
+    ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect."""
+    import pandas as pd
+
+    from .understand import phrases as ph
+
+    window = dict(since=since, until=until, lang=lang, source=source)
+    base, base_args = feedback_filter(**window)
+    base_where = " and ".join(base)
+    found, fargs = feedback_filter(**window, rating=rating)
+    fwhere = " and ".join(found)
+    clauses, args = feedback_filter(**window, rating=rating, lang_column="p.language")
     if aspect:
         clauses.append("lower(coalesce(p.aspect, '')) = lower(?)")
         args.append(aspect.strip())

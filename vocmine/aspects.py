@@ -18,29 +18,9 @@ def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, l
               source: str | None, rating=None):
     import pandas as pd
 
-    from .analyze import parse_rating_range
-    from .dates import parse_datetime
-    from .errors import ConfigError
+    from .analyze import feedback_filter
 
-    base: list[str] = ["f.duplicate_of is null"]
-    base_args: list[Any] = []
-    for op, value in ((">=", since), ("<", until)):
-        if value:
-            try:
-                base_args.append(parse_datetime(value))
-            except ValueError as exc:
-                raise ConfigError(f"bad date {value!r}: {exc}") from exc
-            base.append(f"f.created_at {op} ?")
-    if lang:
-        base.append("f.language = ?")
-        base_args.append(lang)
-    if source:
-        base.append("f.source = ?")
-        base_args.append(source)
-    rng = parse_rating_range(rating)
-    if rng:
-        base.append("f.rating between ? and ?")
-        base_args += list(rng)
+    base, base_args = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
     base_where = " and ".join(base)
     clauses = base + ["p.aspect is not null", "p.aspect != ''"]
     args = list(base_args)
@@ -77,29 +57,24 @@ def _category_finder(ws, taxonomy: Any = None):
     The taxonomy (the workspace's accepted one, else vocmine's default) is where a team's own
     domain words live: an aspect that a category's keywords name is shown under that category.
     """
+    from .analyze import taxonomy_keywords
     from .errors import ConfigError
-    from .topic_stage import workspace_taxonomy
 
     try:
-        tax = workspace_taxonomy(ws, taxonomy)
+        words = taxonomy_keywords(ws, taxonomy)
     except ConfigError:
         return lambda aspect, lang: None
-    words: dict[tuple[str, str], str] = {}
-    for cat in tax["categories"]:
-        for lang_, kws in (cat.get("keywords") or {}).items():
-            for kw in kws:
-                words.setdefault((str(lang_), str(kw).lower()), cat["id"])
 
     def find(aspect: str, lang: str) -> str | None:
+        by = words.get(lang, {})
         a = aspect.lower()
-        if (lang, a) in words:
-            return words[(lang, a)]
-        parts = a.split()
-        for w in reversed(parts):  # the head noun first: "battery life" -> life, battery
+        if a in by:
+            return by[a]
+        for w in reversed(a.split()):  # the head noun first: "battery life" -> life, battery
             stem = w[:-1] if lang == "en" and len(w) > 3 and w.endswith("s") else w
             for key in (w, stem):
-                if (lang, key) in words:
-                    return words[(lang, key)]
+                if key in by:
+                    return by[key]
         return None
 
     return find

@@ -386,17 +386,12 @@ def group(canonicals: Mapping[str, int], lang: str,
             i = parent[i]
         return i
 
+    merges = list(merges)
     if embed is not None and len(keys) > 1:
-        import numpy as np
-
-        heads = [max(by_key[k], key=lambda c: canonicals[c]) for k in keys]
-        vecs = np.asarray(embed(heads), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
-        sims = vecs @ vecs.T
-        for i in range(len(keys)):
-            for j in np.nonzero(sims[i, i + 1:] >= threshold)[0] + i + 1:
-                if not _conflict(keys[i], keys[int(j)], lang):
-                    parent[find(int(j))] = find(i)
+        heads = {k: max(by_key[k], key=lambda c: canonicals[c]) for k in keys}
+        # only groups about the same aspect (``same_opinion`` never reached)
+        merges += [(a, b) for a, b, _ in merge_keys(heads, embed, lang=lang, same_aspect=threshold,
+                                                    same_opinion=float("inf"))]
     index = {k: i for i, k in enumerate(keys)}
     for a, b in merges:  # merges found earlier by meaning (``merge_keys``)
         if a in index and b in index:
