@@ -6,6 +6,7 @@ nothing. Each batch is written in one transaction, so a killed run loses at most
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ def _analyze(ws, *, sentiment: str | None, english_model: str | None, reanalyze:
             counts.update(result.as_dict())
             return result
         model = get_sentiment(sentiment)
+        if hasattr(model, "learn"):
+            model.learn(learned_words(ws, model, english_model))
         phrase_ids: dict[tuple[str, str], int] = {
             (lang, p): i for i, p, lang in conn.execute("select id, phrase, language from phrases")}
         run_id = counts["_run_id"]
@@ -172,6 +175,38 @@ def _has_parser(english_model: str | None) -> bool:
     return get_english(english_model).has_pipe("parser")
 
 
+def learned_words(ws, model, english_model: str | None = None) -> dict[str, float]:
+    """Return the English complaint adjectives learned from this workspace's ratings (word ->
+    valence), learning them again when the number of rated English reviews changed by more than
+    ``learned.RELEARN_AT`` since the last time (they are kept in ``sentiment.learned.en``)."""
+    from .understand import learned, phrases as ph
+    from .understand.phrases_en import STOP
+
+    conn = ws.db.conn
+    rated = conn.execute("select count(*) from feedback where language = 'en' and rating is not null").fetchone()[0]
+    key = "sentiment.learned.en"
+    raw = ws.setting(key)
+    kept = json.loads(raw) if raw else None
+    if kept and kept.get("version") == LEARNED_VERSION and \
+            abs(rated - kept.get("rated", 0)) <= learned.RELEARN_AT * max(1, kept.get("rated", 0)):
+        return learned.valences(kept["words"])
+    words: list[dict] = []
+    parser = None
+    if rated >= learned.MIN_RATED:
+        parser = ph.english_parser(english_model if _has_parser(english_model) else None)
+    if parser is not None:
+        rows = conn.execute("select text, rating, rating_scale from feedback "
+                            "where language = 'en' and rating is not null").fetchall()
+        words = learned.learn(rows, parser, known=model.known_words() | STOP)
+        log.info("analyze: %d complaint adjectives learned from %d rated reviews: %s", len(words), rated,
+                 ", ".join(w["word"] for w in words[:20]))
+    ws.set_setting(key, json.dumps({"version": LEARNED_VERSION, "rated": rated, "words": words}))
+    return learned.valences(words)
+
+
+LEARNED_VERSION = 1
+
+
 # Below this many feedback rows, worker processes cost more than they save.
 POOL_MIN_ROWS = 2000
 _WORKER: dict[str, Any] = {}
@@ -196,7 +231,10 @@ def _row_pool(todo: list, model, sentiment: str | None, english_model: str | Non
         workers = int(os.environ.get("VOCMINE_WORKERS", "") or (os.cpu_count() or 1))
     except ValueError:
         workers = 1
-    if workers < 2 or len(todo) < POOL_MIN_ROWS or os.name != "posix" or (sentiment or "lexicon") != "lexicon":
+    # Kiwi already analyses Korean on every core from its own threads: workers would only add
+    # their own Kiwi loads, so they are for backlogs with enough text for spaCy.
+    spacy_rows = sum(1 for r in todo if r[2] != "ko")
+    if workers < 2 or spacy_rows < POOL_MIN_ROWS or os.name != "posix" or (sentiment or "lexicon") != "lexicon":
         return None
     from .understand import phrases as ph
     from .understand.nlp import get_english

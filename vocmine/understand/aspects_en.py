@@ -59,8 +59,10 @@ def load_parser(name: str | None = None):
     key = name or ""
     if key in _PARSERS:
         return _PARSERS[key]
+    from .nlp import import_spacy
+
     try:
-        import spacy
+        spacy = import_spacy(allow_torch=bool(name))
     except ImportError:  # pragma: no cover - spacy is a core dependency
         _PARSERS[key] = None
         return None

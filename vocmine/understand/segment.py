@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from spacy.attrs import IDX, IS_PUNCT, SPACY
-from spacy.pipeline.sentencizer import Sentencizer
 
 from .nlp import get_english, get_kiwi
 
@@ -24,7 +22,21 @@ log = logging.getLogger(__name__)
 _HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _WORD_RE = re.compile(r"\w")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
-_PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
+# spaCy's sentencizer marks (Sentencizer.default_punct_chars), and the attribute ids that
+# _english_tokens reads: filled when the English pipeline is first used, so that Korean text
+# never imports spaCy.
+_PUNCT_CHARS: frozenset[str] = frozenset()
+_ATTRS: list[int] = []
+
+
+def _spacy_constants() -> None:
+    global _PUNCT_CHARS
+    if not _ATTRS:
+        from spacy.attrs import IDX, IS_PUNCT, SPACY
+        from spacy.pipeline.sentencizer import Sentencizer
+
+        _PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
+        _ATTRS.extend((IDX, SPACY, IS_PUNCT))
 
 # English words that open a contrasting clause inside a sentence.
 EN_CONTRAST = frozenset(("but", "however", "though", "although", "except", "yet", "whereas", "unfortunately"))
@@ -188,7 +200,8 @@ def _english_tokens(doc, doc_text: str, offset: int, lemmas: _Lemmas | None) -> 
                 sents.append(toks)
         return sents
     text = doc_text  # the text the doc was made from (Doc.text would rebuild it token by token)
-    rows = doc.to_array([IDX, SPACY, IS_PUNCT]).astype(np.int64).tolist()
+    _spacy_constants()
+    rows = doc.to_array(_ATTRS).astype(np.int64).tolist()
     n = len(rows)
     cur: list[Token] = []
     seen_period = False

@@ -365,9 +365,15 @@ def _en_events(words: list[str], lemmas: list[str], negate: frozenset[str]) -> d
 _EN_EVENT_TRIGGERS = _event_triggers()
 
 
-def score_english(tokens: Sequence[Token]) -> float:
-    """Return the polarity of one English segment in -1..1."""
+def score_english(tokens: Sequence[Token], lexicon: dict[str, float] | None = None) -> float:
+    """Return the polarity of one English segment in -1..1.
+
+    ``lexicon`` replaces VADER's word valences (``LexiconSentiment`` passes VADER's plus the
+    words learned from the workspace's ratings, see ``learned.py``).
+    """
     lex, negate, boosters = english_lexicon()
+    if lexicon is not None:
+        lex = lexicon
     pattern = pattern_negatives()
     toks = [t for t in _en_content_tokens(tokens) if t.pos != "PUNCT" or t.text in (",", ";")]
     words = [t.text.lower() for t in toks]
@@ -660,11 +666,28 @@ class LexiconSentiment:
 
     name = "lexicon"
 
+    def __init__(self, learned: dict[str, float] | None = None) -> None:
+        self.learned: dict[str, float] = {}
+        self._lexicon: dict[str, float] | None = None
+        if learned:
+            self.learn(learned)
+
+    def learn(self, words: dict[str, float]) -> None:
+        """Add English words with their valences (learned from a workspace's ratings) to VADER's."""
+        self.learned = dict(words)
+        self._lexicon = {**english_lexicon()[0], **self.learned} if self.learned else None
+
+    def known_words(self) -> frozenset[str]:
+        """The English words the lexicons already rate, and the function words: never learned."""
+        lex, negate, boosters = english_lexicon()
+        return frozenset(lex) | frozenset(pattern_negatives()) | negate | frozenset(boosters) | _EN_FUNCTION \
+            | _EN_PRED_FILL | _EN_SPECIAL | _EN_SOFTENERS
+
     def score(self, segment: Segment) -> float:
         """Return the raw polarity of one segment in -1..1 (no rating involved)."""
         if segment.lang == "ko":
             return score_korean(segment.tokens)
-        return score_english(segment.tokens)
+        return score_english(segment.tokens, self._lexicon)
 
     def judge(self, segments: Sequence[Segment], rating: float | None = None,
               rating_scale: float = 5) -> list[Judgement]:
