@@ -211,9 +211,15 @@ def test_cli_topics_json_show_rename_and_taxonomy(demo_ws, tmp_path):
 
 
 def test_weight_family_spikes_before_the_fix_and_falls_after_it(demo_ws):
-    df = demo_ws.trends("parent")
+    # One family holds the English and the Korean topics of the cause (its taxonomy category);
+    # each language's complaints spike before the fix and fall after it.
+    conn = demo_ws.db.conn
+    fams = conn.execute("select id, language, label from topics where status = 'parent' and category = 'weight_build'"
+                        ).fetchall()
+    assert len(fams) == 1 and fams[0][1] == "mixed" and fams[0][2] == "Weight & build / 무게·구조", fams
     for lang, name in (("en", "Weight & build"), ("ko", "무게·구조")):
-        fam = df[df["name"] == name].set_index("week")
+        df = demo_ws.trends("parent", lang=lang)
+        fam = df[df["key"] == fams[0][0]].set_index("week")
         assert len(fam), (lang, sorted(set(df["name"])))
         spikes = list(fam.index[fam["spike"] == "up"])
         assert spikes and all(w < "2026-W39" for w in spikes), (name, spikes)  # NIM-101 shipped in W39

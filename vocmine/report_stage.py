@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,9 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
         ctx["sentiment"] = sent
 
     by = _topic_key(ws)
-    names = ws._names(by)
+    tax = _taxonomy(ws)
+    names = _topic_names(ws, by, tax)
+    counts = _languages(conn, by, lo, hi)
     frame = weekly(ws, by)
     spikes: list[dict[str, Any]] = []
     topics: list[dict[str, Any]] = []
@@ -194,10 +197,13 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
                 continue
             row = g.loc[week]
             prev_w = iso_week(monday - timedelta(days=7))
+            cat = cats.get(key) if by != "category" else key
+            by_lang, spans = names.get(key, ({}, []))
             item = {
-                "id": key if by != "category" else None, "label": names.get(key, str(key)),
-                "category": cats.get(key) if by != "category" else key,
+                "id": key if by != "category" else None, "label": _shown(by_lang, spans, lang, str(key)),
+                "labels": by_lang, "category": cat, "category_label": _cat_label(tax, cat, lang),
                 "volume": int(row["volume"]), "previous": int(g.loc[prev_w]["volume"]) if prev_w in g.index else 0,
+                "languages": counts.get(key, {}),
                 # A partial week's fall is the calendar, not the customers: no drop, no whole-week change.
                 "spike": "" if partial and row["spike"] == "down" else row["spike"] or "", "new": bool(row["new"]),
                 "weekly": [{"week": w, "volume": int(g.loc[w]["volume"]) if w in g.index else 0} for w in weeks],
@@ -212,7 +218,8 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
         topics.sort(key=lambda t: (-t["volume"], -t["previous"], t["label"]))
         topics = topics[:top]
         for t in topics:
-            t["quotes"] = _quotes(conn, by, t["id"] if by != "category" else t["category"], lo, hi)
+            order = sorted(t["languages"], key=lambda code: (code != lang, -t["languages"][code], code))
+            t["quotes"] = _quotes(conn, by, t["id"] if by != "category" else t["category"], lo, hi, order=order)
     ctx["topics"] = topics
 
     # Phrases of the last eight weeks: the trend compares the last four with the four before.
@@ -244,26 +251,127 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     return ctx
 
 
-def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2) -> list[Any]:
+def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[str] | None = None) -> list[Any]:
+    """Return up to ``n`` short complaint quotes of ``key`` in the week, one per language (in ``order``,
+    then the others), so that a family's Korean complaints show beside its English ones."""
     if by in ("topic", "parent"):
         join = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id "
                 "join topics e on e.id = coalesce(t.merged_into, t.id)")
         where = "coalesce(e.parent_id, e.id) = ?" if by == "parent" else "e.id = ?"
     else:
         join, where = "join segment_categories sc on sc.segment_id = s.id", "sc.category = ?"
+    # The shortest quotes of 12 to 160 characters, per language (so one language cannot crowd out
+    # another); a language with none has its shortest of 4 or more (Hangul says much in few).
     rows = conn.execute(
-        f"select s.text, s.language from segments s join feedback f on f.id = s.feedback_id {join} "
+        "select text, lang from (select s.text as text, coalesce(s.language, 'und') as lang, "
+        "row_number() over (partition by coalesce(s.language, 'und') "
+        "order by length(s.text) < 12, length(s.text), s.id) as pos, length(s.text) < 12 as short, "
+        f"length(s.text) as size, s.id as sid from segments s join feedback f on f.id = s.feedback_id {join} "
         f"where {where} and s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ? "
-        "and length(s.text) between 12 and 160 order by length(s.text), s.id limit 40", (key, lo, hi)).fetchall()
+        "and length(trim(s.text)) >= 4 and length(s.text) <= 160) where pos <= 40 order by short, size, sid",
+        (key, lo, hi)).fetchall()
+    rows = [(text, lang) for text, lang in rows if "[" not in text]
+    langs = list(dict.fromkeys([*(order or []), *(lang for _t, lang in rows)]))
     out: list[Any] = []
-    seen_lang: set[str] = set()
-    # One quote per language first, so a Korean complaint shows beside an English one.
-    for text, lang in rows:
-        if lang not in seen_lang and "[" not in text:
-            out.append({"text": text, "lang": lang})
-            seen_lang.add(lang)
-        if len(out) == n:
-            break
+    for code in langs:
+        first = next((text for text, lang in rows if lang == code), None)
+        if first is not None and len(out) < n:
+            out.append({"text": first, "lang": code})
+    return out
+
+
+def _taxonomy(ws) -> dict[str, Any]:
+    """The workspace's taxonomy (its accepted copy, else the default): the categories' names."""
+    from .resources import load_taxonomy
+    from .topic_stage import workspace_taxonomy
+
+    for load in (lambda: workspace_taxonomy(ws), load_taxonomy):
+        try:
+            return load()
+        except ConfigError as exc:
+            log.warning("weekly report: taxonomy not loaded (%s); category names fall back", exc)
+    return {"categories": []}
+
+
+def _cat_label(tax: dict[str, Any], category: str | None, lang: str) -> str | None:
+    from .categorize import label
+
+    return label(tax, category, lang) if category else None
+
+
+def _topic_names(ws, by: str, tax: dict[str, Any]) -> dict[Any, tuple[dict[str, str], list[str]]]:
+    """Return each key's names by language and the languages it spans (key -> (names, spans)).
+
+    A topic: its label in its language, the team's labels in others. A family (status ``parent``):
+    per language, the team's label in that language, the team's own label, the category's label
+    (never its id), else the biggest child's label in that language; it spans its children's
+    languages. A category: its label in each of the taxonomy's languages."""
+    conn = ws.db.conn
+    if by == "category":
+        langs = list(tax.get("languages") or ("en", "ko"))
+        out: dict[Any, tuple[dict[str, str], list[str]]] = {}
+        for c in tax.get("categories") or []:
+            cid = str(c["id"])
+            out[cid] = ({code: _cat_label(tax, cid, code) for code in langs}, [])
+        return out
+    kids: dict[int, list[tuple]] = defaultdict(list)
+    for pid, klang, label, custom, size, tid in conn.execute(
+            "select parent_id, language, label, custom_label, size, id from topics "
+            "where status = 'active' and parent_id is not null"):
+        kids[pid].append((klang or "", custom or label, size or 0, tid))
+    langs = [str(c) for c in (tax.get("languages") or ("en", "ko"))]
+    out = {}
+    for tid, tlang, label, custom, raw, cat, status in conn.execute(
+            "select id, language, label, custom_label, labels, category, status from topics"):
+        team = json.loads(raw) if raw else {}
+        own = custom or label
+        if status != "parent":
+            names = {str(k): v for k, v in team.items() if v}
+            if own:
+                names[tlang or ""] = own
+            out[tid] = (names, [tlang or ""])
+            continue
+        children = kids.get(tid, [])
+        spans = sorted({k[0] for k in children}) or [tlang or ""]
+        names = {}
+        for code in dict.fromkeys([*spans, *langs]):
+            text = team.get(code) or (custom if tlang in (code, "mixed") else None)
+            if not text and cat:
+                text = _cat_label(tax, cat, code)
+                text = text if text != cat else None
+            if not text:
+                mine = [k for k in children if k[0] == code]
+                text = max(mine, key=lambda k: (k[2], -k[3]))[1] if mine else None
+            if text:
+                names[code] = text
+        if not names and own:
+            names[spans[0]] = own
+        out[tid] = (names, spans)
+    return out
+
+
+def _shown(names: dict[str, str], spans: list[str], lang: str, fallback: str) -> str:
+    """The label a report in ``lang`` shows: the name in ``lang`` (else in the key's first language),
+    then, for a key that spans languages, its names in the others ("Delivery / 배송")."""
+    first = names.get(lang) or next((names[c] for c in spans if names.get(c)), None) \
+        or next(iter(names.values()), None) or fallback
+    parts = [first]
+    if len(spans) > 1:
+        parts += [names[c] for c in spans if c != lang and names.get(c)]
+    return " / ".join(dict.fromkeys(parts))
+
+
+def _languages(conn, by: str, lo: str, hi: str) -> dict[Any, dict[str, int]]:
+    """Return key -> {segment language: feedback with a complaint in the week} (near-duplicates out)."""
+    from .trends import _KEYS
+
+    key, join = _KEYS[by]
+    out: dict[Any, dict[str, int]] = defaultdict(dict)
+    for k, code, n in conn.execute(
+            f"select {key}, coalesce(s.language, 'und'), count(distinct f.id) from segments s "
+            f"join feedback f on f.id = s.feedback_id {join} where s.complaint = 1 and f.duplicate_of is null "
+            "and f.created_at >= ? and f.created_at < ? group by 1, 2 order by 1, 2", (lo, hi)):
+        out[k][code] = n
     return out
 
 

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .dates import now_iso
+from .topic_labels import strip_markup
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -431,7 +432,9 @@ def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxono
         out["categorized"] = categorize_segments(ws, tax, complaints_only=not all_segments)
         for lang, segs in sorted(by_lang.items()):
             emb = embedders[lang]
-            texts_all = [t for _, t in segs]
+            # @handles, URLs and retweet markers are not what a complaint is about: they never
+            # reach the embedder or the keywords, so they cannot drive a cluster.
+            texts_all = [strip_markup(t) for _, t in segs]
             lang_refit = refit
             prior = conn.execute("select distinct embedder from topics where language = ? and status = 'active'",
                                  (lang,)).fetchall()
@@ -535,38 +538,35 @@ def refresh(ws, tax: dict[str, Any], run_id: int | None = None) -> None:
         f"select {eff}, count(*) from segment_topics st join topics t on t.id = st.topic_id group by 1"))
     conn.execute("update topics set size = 0 where status in ('active', 'merged')")
     conn.executemany("update topics set size = ? where id = ?", [(n, t) for t, n in sizes.items()])
-    # Labels: the topic's most widespread complaint phrases (distinct feedback rows), in its language.
-    phrase_text = dict(conn.execute("select id, phrase from phrases"))
-    by_topic: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    # Labels: what the topic is about (see topic_labels): its complaint phrases that fit its keywords,
+    # else what its members wrote, never two unrelated phrases; bigger topics choose first.
+    from .topic_labels import make_label
+
+    phrase_parts = {r[0]: r[1:] for r in conn.execute("select id, phrase, aspect, opinion from phrases")}
+    by_topic: dict[int, list[tuple[str, str | None, str | None, int]]] = defaultdict(list)
     for tid, pid, n in conn.execute(
             f"select {eff}, coalesce(p.group_id, p.id), count(distinct m.feedback_id) from segment_topics st "
             "join topics t on t.id = st.topic_id join phrase_mentions m on m.segment_id = st.segment_id "
             "join phrases p on p.id = m.phrase_id group by 1, 2"):
-        by_topic[tid].append((n, pid))
+        if pid in phrase_parts:
+            by_topic[tid].append((*phrase_parts[pid], n))
+    member_texts: dict[int, list[str]] = defaultdict(list)
+    for tid, text in conn.execute(
+            f"select tid, text from (select {eff} as tid, s.text as text, row_number() over "
+            f"(partition by {eff} order by st.score desc, s.id) as k from segment_topics st "
+            "join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id) where k <= 50"):
+        member_texts[tid].append(text or "")
     rows = conn.execute("select id, keywords, language from topics where status = 'active'").fetchall()
     taken: Counter = Counter()
     labels = {}
-    for tid, kw, _lang in sorted(rows, key=lambda r: -sizes.get(r[0], 0)):
-        ranked = [phrase_text[p] for _n, p in sorted(by_topic.get(tid, []), key=lambda a: (-a[0], a[1]))]
-        label = None
-        if ranked:
-            label = ranked[0]
-            total = sizes.get(tid, 0) or 1
-            top_n = max(n for n, _ in by_topic[tid])
-            if (taken[label] or top_n < 0.4 * total) and len(ranked) > 1:
-                label = f"{ranked[0]} / {ranked[1]}"
-        if not label:  # keywords are uni- and bigrams ("sending sending", "sending"): their distinct words
-            words: list[str] = []
-            for k in json.loads(kw or "[]"):
-                for w in str(k).split():
-                    if w not in words:
-                        words.append(w)
-            label = " / ".join(words[:3]) if words else None
-        if not label:  # no phrase and no keyword: the most typical quote's first words
-            row = conn.execute("select s.text from segment_topics st join segments s on s.id = st.segment_id "
-                               "where st.topic_id = ? order by st.score desc limit 1", (tid,)).fetchone()
-            label = " ".join((row[0] if row else "").split()[:6]) or f"topic {tid}"
-        taken[ranked[0] if ranked else label] += 1
+    for tid, kw, lang in sorted(rows, key=lambda r: (-sizes.get(r[0], 0), r[0])):
+        phrases = sorted(by_topic.get(tid, []), key=lambda a: (-a[3], a[0]))
+        label = make_label(json.loads(kw or "[]"), phrases, lang or "en", taken, sizes.get(tid, 0),
+                           member_texts.get(tid, []))
+        if not label:  # no phrase, no keyword, no repeated words: the most typical quote's first words
+            quote = next(iter(member_texts.get(tid, [])), "")
+            label = " ".join(quote.split()[:6]) or f"topic {tid}"
+        taken[label] += 1
         labels[tid] = label
     conn.executemany("update topics set label = ? where id = ?", [(l, t) for t, l in labels.items()])
     # Category: what most of its segments fall in (null when most fall nowhere).
@@ -581,54 +581,90 @@ def refresh(ws, tax: dict[str, Any], run_id: int | None = None) -> None:
 
 
 def _parents(conn, tax: dict[str, Any], run_id: int | None, now: str) -> None:
+    """Rebuild the topic families (rows with status ``parent``; children point at them by ``parent_id``).
+
+    A family is the cause level, across languages where the (bilingual) taxonomy says so: the
+    active topics of one category, English and Korean alike, are one family once there are two or
+    more of them. Topics without a category are grouped per language by centroid similarity
+    (``topics.group_parents`` on the language's main embedder). A family's ``language`` is its
+    children's, or ``mixed`` when they span languages; its ``label`` is the category's label in
+    each of its children's languages ("Delivery / 배송"), never the category id, else its biggest
+    child's label. A family keeps its id while its children mostly stay (Jaccard >= 0.5 with an
+    old one); an old family that matches none is retired.
+    """
     from .categorize import label as cat_label
     from .topics import group_parents
 
-    for (lang,) in conn.execute("select distinct language from topics where status = 'active'").fetchall():
-        rows = conn.execute(
-            "select id, centroid, size, label, category, custom_label, embedder from topics "
-            "where language = ? and status = 'active' and centroid is not null order by id", (lang,)).fetchall()
-        by_emb = Counter(r[6] for r in rows)
-        if not rows:
+    rows = conn.execute(
+        "select id, centroid, size, label, category, custom_label, embedder, language from topics "
+        "where status = 'active' order by id").fetchall()
+    info = {r[0]: r for r in rows}
+    by_cat: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        if r[4]:
+            by_cat[r[4]].append(r[0])
+    groups = [by_cat[c] for c in sorted(by_cat) if len(by_cat[c]) > 1]
+    for lang in sorted({r[7] or "" for r in rows}):
+        lrows = [r for r in rows if (r[7] or "") == lang and r[1] is not None]
+        if not lrows:
             continue
-        emb = by_emb.most_common(1)[0][0]
-        rows = [r for r in rows if r[6] == emb]
-        groups = group_parents([r[0] for r in rows], np.vstack([np.frombuffer(r[1], np.float32) for r in rows]))
-        info = {r[0]: r for r in rows}
-        old = {pid: {c for (c,) in conn.execute("select id from topics where parent_id = ? and status = 'active'",
-                                                 (pid,))}
-               for (pid,) in conn.execute("select id from topics where language = ? and status = 'parent'", (lang,))}
-        conn.execute("update topics set parent_id = null where language = ? and status = 'active'", (lang,))
-        used = set()
-        for g in groups:
-            best, score = None, 0.0
-            for pid, kids in old.items():
-                if pid in used or not kids:
-                    continue
-                j = len(kids & set(g)) / len(kids | set(g))
-                if j > score:
-                    best, score = pid, j
-            kids = [info[t] for t in g]
-            cats = Counter(k[4] for k in kids)
-            cat, ncat = cats.most_common(1)[0]
-            biggest = max(kids, key=lambda k: k[2] or 0)
-            label = (cat_label(tax, cat, lang) if cat and ncat == len(kids) else None) or (biggest[5] or biggest[3])
-            cent = np.mean([np.frombuffer(k[1], np.float32) for k in kids], axis=0).astype(np.float32)
-            size = sum(k[2] or 0 for k in kids)
-            if best is not None and score >= 0.5:
-                pid = best
-                conn.execute("update topics set label = ?, size = ?, centroid = ?, category = ?, updated_run = ?, "
-                             "updated_at = ? where id = ?", (label, size, cent.tobytes(), cat, run_id, now, pid))
-            else:
-                pid = conn.execute(
-                    "insert into topics (language, label, size, centroid, embedder, status, category, created_run, "
-                    "updated_run, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?,?)",
-                    (lang, label, size, cent.tobytes(), emb, "parent", cat, run_id, run_id, now, now)).lastrowid
-            used.add(pid)
-            conn.executemany("update topics set parent_id = ? where id = ?", [(pid, t) for t in g])
-        for pid in old:
-            if pid not in used:
-                conn.execute("update topics set status = 'retired', size = 0, updated_at = ? where id = ?", (now, pid))
+        emb = Counter(r[6] for r in lrows).most_common(1)[0][0]
+        lrows = [r for r in lrows if r[6] == emb]
+        for g in group_parents([r[0] for r in lrows], np.vstack([np.frombuffer(r[1], np.float32) for r in lrows])):
+            rest = [t for t in g if not info[t][4]]  # a categorised topic is in its category's family
+            if len(rest) > 1:
+                groups.append(rest)
+
+    def name(kids: list[tuple], lang: str) -> str:
+        cats = {k[4] for k in kids}
+        cat = kids[0][4] if len(cats) == 1 else None
+        text = cat_label(tax, cat, lang) if cat else None
+        if text and text != cat:
+            return text
+        own = [k for k in kids if k[7] == lang] or kids
+        biggest = max(own, key=lambda k: (k[2] or 0, -k[0]))
+        return biggest[5] or biggest[3] or f"topic {biggest[0]}"
+
+    old = {pid: {c for (c,) in conn.execute("select id from topics where parent_id = ? and status = 'active'",
+                                             (pid,))}
+           for (pid,) in conn.execute("select id from topics where status = 'parent' order by id")}
+    conn.execute("update topics set parent_id = null where status = 'active'")
+    used = set()
+    for g in groups:
+        best, score = None, 0.0
+        for pid, kids in old.items():
+            if pid in used or not kids:
+                continue
+            j = len(kids & set(g)) / len(kids | set(g))
+            if j > score:
+                best, score = pid, j
+        kids = [info[t] for t in g]
+        langs = sorted({k[7] or "" for k in kids})
+        language = langs[0] if len(langs) == 1 else "mixed"
+        label = " / ".join(dict.fromkeys(name(kids, lang) for lang in langs))
+        cats = {k[4] for k in kids}
+        cat = kids[0][4] if len(cats) == 1 else None
+        embs = {k[6] for k in kids}
+        vecs = [np.frombuffer(k[1], np.float32) for k in kids if k[1] is not None]
+        same = len(embs) == 1 and len(vecs) == len(kids) and len({len(v) for v in vecs}) == 1
+        cent = np.mean(vecs, axis=0).astype(np.float32).tobytes() if same else None
+        emb = kids[0][6] if same else None
+        size = sum(k[2] or 0 for k in kids)
+        if best is not None and score >= 0.5:
+            pid = best
+            conn.execute("update topics set language = ?, label = ?, size = ?, centroid = ?, embedder = ?, "
+                         "category = ?, updated_run = ?, updated_at = ? where id = ?",
+                         (language, label, size, cent, emb, cat, run_id, now, pid))
+        else:
+            pid = conn.execute(
+                "insert into topics (language, label, size, centroid, embedder, status, category, created_run, "
+                "updated_run, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?,?)",
+                (language, label, size, cent, emb, "parent", cat, run_id, run_id, now, now)).lastrowid
+        used.add(pid)
+        conn.executemany("update topics set parent_id = ? where id = ?", [(pid, t) for t in g])
+    for pid in old:
+        if pid not in used:
+            conn.execute("update topics set status = 'retired', size = 0, updated_at = ? where id = ?", (now, pid))
 
 
 # -- taxonomy suggestions -------------------------------------------------------------------------------

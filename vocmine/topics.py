@@ -129,17 +129,24 @@ class RefinedHDBSCAN:
 
 
 def make_vectorizer(lang: str, n_docs: int = 1000):
-    """Return a CountVectorizer for c-TF-IDF keywords: Kiwi lemmas for Korean, English stop words otherwise."""
+    """Return a CountVectorizer for c-TF-IDF keywords: Kiwi lemmas for Korean, English stop words otherwise.
+
+    Handles, URLs, retweet markers and bare numbers are markup, not what a topic is about: they are
+    removed before counting, so that they never become keywords (nor drive labels).
+    """
     from sklearn.feature_extraction.text import CountVectorizer
+
+    from .topic_labels import TOKEN_PATTERN, keyword_text, keyword_text_lower
 
     # BERTopic fits the vectorizer on one joined document per cluster, so min_df counts clusters.
     min_df = 1
     if lang == "en":
-        return CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=min_df)
+        return CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=min_df,
+                               preprocessor=keyword_text_lower, token_pattern=TOKEN_PATTERN)
     from .embed import lemma_tokens
 
     return CountVectorizer(tokenizer=lemma_tokens, lowercase=False, token_pattern=None, ngram_range=(1, 1),
-                           min_df=min_df)
+                           min_df=min_df, preprocessor=keyword_text)
 
 
 @dataclass
@@ -181,7 +188,10 @@ def discover(texts: Sequence[str], embeddings: np.ndarray, lang: str = "en", *, 
         language="english" if lang == "en" else "multilingual",
     )
     try:
-        topics, _ = model.fit_transform(list(texts), embeddings=np.asarray(embeddings))
+        from .topic_labels import strip_markup
+
+        # BERTopic's English cleaning would turn "@united" into a keyword "united": markup goes first
+        topics, _ = model.fit_transform([strip_markup(t) for t in texts], embeddings=np.asarray(embeddings))
     except (ValueError, TypeError) as exc:  # a tiny or empty vocabulary: cluster without keywords
         log.warning("c-TF-IDF keywords unavailable (%s)", exc)
         return discover(texts, embeddings, lang, min_topic_size=mcs, reducer=reducer, clusterer=clusterer,
