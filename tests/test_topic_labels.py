@@ -126,3 +126,59 @@ def test_refresh_labels_topics_end_to_end(tmp_path):
     labels = dict(conn.execute("select id, label from topics"))
     ws.close()
     assert labels == {1: "lost my bag", 2: "sending it back"}
+
+
+# -- non-retail topics: a bare word or two bare keywords say nothing; what members wrote does ----------
+
+def test_a_bare_word_gives_way_to_the_complaint_phrase_that_keeps_it():
+    # Telecom: nearly every text says "sim", fewer customers' phrases say what is wrong with it.
+    kw = ["sim blocked", "blocked sim", "sim", "blocked", "sim locked", "puk", "puk code", "locked"]
+    phrases = [("sim blocked", "sim", "blocked", 12), ("sim locked", "sim", "locked", 5)]
+    texts = (["My SIM is blocked, what is the PUK?"] * 6 + ["sim says enter puk code"] * 5
+             + ["The SIM got locked after three tries."] * 4 + ["new sim please, this one is blocked"] * 3
+             + ["Why is my SIM asking for a PUK?"] * 4 + ["SIM blocked!"] * 2 + ["where do I find the PUK for my sim"] * 6)
+    assert make_label(kw, phrases, "en", Counter(), 90, texts) in {"sim blocked", "sim is blocked"}
+    varied = ["My SIM stopped", "sim dead??", "SIM won't take the code", "the sim is asking for a code",
+              "sim asks for a PUK", "got a message on the sim", "Sim issue again", "SIM now useless",
+              "what is wrong with this sim", "sim keeps saying no service", "Locked out of my SIM", "SIM!!",
+              "help with sim", "the SIM from the shop", "sim blocked", "is the sim broken"]
+    assert make_label(kw, phrases, "en", Counter(), 90, varied) == "sim blocked"
+    label = make_label(kw, [], "en", Counter(), 90, texts)  # no phrases: a written run, not the bare word
+    assert len(label.split()) > 1 and "sim" in label
+
+
+def test_a_how_long_question_is_labelled_as_members_asked_it():
+    kw = ["long does", "long", "port long", "number long", "does port", "porting", "port", "wait"]
+    texts = (["How long does a port take?"] * 5 + ["How long does it take to port my number?"] * 5
+             + ["how long until my number is ported"] * 3 + ["How long does a port take to complete?"] * 4
+             + ["Porting is taking so long"] * 2 + ["When will my number be ported?"] * 5
+             + ["I have been waiting a long time for my port"] * 2 + ["how long do ports take"] * 2)
+    label = make_label(kw, [], "en", Counter(), 60, texts)
+    assert label == "how long does a port take"
+    assert label not in {"long", "does"}
+
+
+def test_two_bare_keywords_are_not_a_label_a_written_run_with_both_is():
+    # Software support: a bigger topic is already "licence"; this one is about the licence key.
+    kw = ["licence", "key", "licence key", "key invalid", "invalid", "activate", "activation"]
+    texts = (["My licence key is invalid"] * 3 + ["The licence key says invalid when I activate"] * 2
+             + ["licence expired?"] * 6 + ["How do I activate my licence"] * 5 + ["licence not recognised"] * 6)
+    taken = Counter({"licence": 1})
+    label = make_label(kw, [], "en", taken, 40, texts)
+    assert ":" not in label and label.lower() != "licence"
+    assert {"licence", "key"} <= set(label.lower().split())
+    # Nothing written to fall back on: a pair only as the last resort, never the taken label.
+    assert make_label(kw, [("licence", "licence", None, 5)], "en", taken, 40) == "key: licence"
+
+
+def test_a_label_without_the_top_keyword_gives_way_to_one_that_has_it():
+    kw = ["crashes", "crash", "app crashes", "update", "new update", "new", "launch", "crashes launch"]
+    phrases = [("new update", "update", "new", 20), ("app crashes on launch", "app", "crashes on launch", 9)]
+    assert make_label(kw, phrases, "en", Counter(), 30) == "app crashes on launch"
+
+
+def test_a_bare_verb_is_spelled_out_with_its_object():
+    kw = ["cancel", "cancel subscription", "subscription", "unsubscribe", "plan", "cancel plan"]
+    texts = (["I want to cancel my subscription."] * 8 + ["How do I cancel?"] * 10 + ["cancel my subscription now"] * 4
+             + ["Please cancel my plan"] * 4 + ["unsubscribe me"] * 6 + ["Cancel!"] * 8)
+    assert make_label(kw, [], "en", Counter(), 40, texts) == "cancel my subscription"

@@ -11,9 +11,16 @@ top c-TF-IDF keywords:
   words, that neither start nor end on a function word, scored the same way but discounted, so that
   a phrase (already normalised across spellings) wins a tie.
 
+A bare word says what the topic is about, not what is wrong with it: when the best candidate is one
+content word ("card", "long"), the best multi-word candidate that keeps it goes first ("card stolen",
+"how long does a port take"), rarer written runs included (in two texts and 5% of the sample). A
+best candidate without any word of the top keyword gives way to one that has it and says as much,
+scoring at least half as well ("card is about to expire", not "new card", when "expire" leads).
+
 A label already used by a bigger topic gives way to the next fitting candidate of similar weight,
-else is prefixed with what sets this topic apart ("backpack: heavier than expected"). Two
-candidates are never joined with " / ". Handles, URLs, hashtag signs and retweet markers are
+else to a written run with what sets this topic apart and a word of the label ("pending payment"),
+else is prefixed with it ("backpack: heavier than expected"), but two bare keywords ("fee:
+transfer") only when nothing else is left. Two candidates are never joined with " / ". Handles, URLs, hashtag signs and retweet markers are
 markup, not content: they are removed from keywords, phrases and texts before anything is scored
 (``strip_markup``; ``keyword_text`` is the same cleaning for the c-TF-IDF vectorizer).
 
@@ -49,9 +56,19 @@ _FILLERS = {"tbh", "imo", "imho", "ngl", "honestly", "literally", "basically", "
             "thanks", "thank", "yes", "yeah", "yep", "um", "uh", "smh", "omg", "wtf", "rt", "via", "amp"}
 # Particles that may end a phrase ("wheel came off", "sending it back") and object pronouns.
 _END_OK = {"off", "up", "out", "back", "down", "away", "apart", "over", "it", "them"}
+# Common verbs and adjectives in scikit-learn's stop list: never a keyword, but a run may start or
+# end on them ("how long does a port take", "get a refund", "battery is full").
+_STOP_CONTENT = {"take", "get", "give", "go", "find", "found", "keep", "show", "call", "move", "put", "fill",
+                 "see", "made", "full", "empty"}
+# "how long", "how much": the question word belongs to the degree word after it.
+_DEGREE_Q = {"how"}
+# Auxiliaries and contractions scikit-learn's stop list lacks: function words, never content.
+_AUX = {"does", "did", "doing", "having", "im", "i'm", "ive", "i've", "i'd", "you're", "it's", "that's",
+        "there's", "what's", "gonna", "wanna"}
 _KO_FILLERS = {"솔직히", "솔직", "아무튼", "암튼", "여튼", "하여튼", "일단", "그래도", "역시", "근데", "그리고", "그래서", "하지만",
                "그런데", "그냥", "진짜", "정말", "너무", "완전", "좀", "약간", "조금"}
 _KO_START_OK = {"너무", "안", "못", "잘", "좀", "정말", "진짜", "완전", "엄청", "별로"}
+_KO_NEGATORS = {"안", "못"}
 _BREAK = re.compile(r"[.!?;,:()\[\]{}\"“”…~|/]+|\s[-–—]+\s")
 _EDGE = re.compile(r"^[^\w'’]+|[^\w'’]+$")
 
@@ -59,6 +76,8 @@ MAX_WORDS = 7
 _TEXT_WEIGHT = 0.7  # written sequences vs phrases: phrases are normalised across spellings, so win ties
 _PAIR_WEIGHT = 0.7  # aspect of one phrase + opinion of another: a claim no customer wrote as such
 _ALTERNATIVE = 0.5  # a taken label gives way to a candidate with at least this share of its score
+_FEW = 0.05  # a written run in this share of the sample (and two texts) may spell out a bare word
+_RUN_SHARE = 0.1  # ... when it keeps the word and scores at least this share of it
 
 
 def strip_markup(text: str) -> str:
@@ -111,7 +130,7 @@ def _en_lemmas(word: str) -> frozenset[str]:
         return _EN[w]
     bare = w.replace("'", "")
     if not bare or bare.isdigit() or w in ENGLISH_STOP_WORDS or bare in ENGLISH_STOP_WORDS or w in _NEGATORS \
-            or bare in _NEGATORS or w in _INTENSIFIERS or w in _FILLERS or len(bare) < 2:
+            or bare in _NEGATORS or w in _INTENSIFIERS or w in _FILLERS or w in _AUX or len(bare) < 2:
         out: set[str] = set()
     else:
         out = {w, bare}
@@ -180,6 +199,8 @@ class _Fit:
         self.lang = lang
         self.weight: dict[str, float] = {}
         self.terms: list[str] = []  # cleaned keyword unigrams, best first
+        self.top: set[str] = set()  # the lemmas of the first keyword that has content
+        top_rank = None
         for rank, kw in enumerate(keywords[:10]):
             w = 1.0 / (1.0 + 0.25 * rank)
             for tok in str(kw).split():
@@ -191,6 +212,9 @@ class _Fit:
                     continue
                 for x in lem:
                     self.weight[x] = max(self.weight.get(x, 0.0), w)
+                if top_rank is None or top_rank == rank:
+                    top_rank = rank
+                    self.top |= lem
                 if tok not in self.terms:
                     self.terms.append(tok)
 
@@ -226,13 +250,13 @@ def _ko_subject(noun: str) -> str:
 def _en_open_left(word: str) -> bool:
     """Whether a span may not start right after ``word`` (a negator or intensifier belongs to it)."""
     w = _norm(word)
-    return w in _NEGATORS or w in _INTENSIFIERS or bool(_en_lemmas(w))
+    return w in _NEGATORS or w in _INTENSIFIERS or w in _STOP_CONTENT or w in _DEGREE_Q or bool(_en_lemmas(w))
 
 
 def _en_open_right(word: str) -> bool:
     """Whether a span may not end right before ``word`` (a particle or content word continues it)."""
     w = _norm(word)
-    return w in _END_OK or bool(_en_lemmas(w))
+    return w in _END_OK or w in _STOP_CONTENT or bool(_en_lemmas(w))
 
 
 def _spans(text: str, lang: str, known: set[str] | None = None) -> Iterable[tuple[tuple[str, ...], bool]]:
@@ -247,21 +271,23 @@ def _spans(text: str, lang: str, known: set[str] | None = None) -> Iterable[tupl
         words = [w for w in (_EDGE.sub("", x) for x in chunk.split()) if w]
         for i in range(len(words)):
             first = _norm(words[i])
-            if known is not None and words[i] not in known:
+            if known is not None and words[i].lower() not in known:
                 continue
             if lang == "ko":
                 if not (_ko_lemmas(words[i]) or words[i] in _KO_START_OK):
                     continue
                 prev = words[i - 1] if i else ""
-                left = not i or (prev in known if known is not None else True) and not (
+                left = not i or (prev.lower() in known if known is not None else True) and not (
                     _ko_lemmas(prev) or prev in _KO_START_OK)
             else:
-                if first in _FILLERS or (first in ENGLISH_STOP_WORDS and first not in _NEGATORS
-                                         and first not in _INTENSIFIERS):
+                if first in _FILLERS or first in _AUX or (first in ENGLISH_STOP_WORDS and first not in _NEGATORS
+                                                          and first not in _INTENSIFIERS
+                                                          and first not in _STOP_CONTENT
+                                                          and first not in _DEGREE_Q):
                     continue
                 left = not i or not _en_open_left(words[i - 1])
             for j in range(i, min(len(words), i + MAX_WORDS)):
-                if known is not None and words[j] not in known:
+                if known is not None and words[j].lower() not in known:
                     break
                 last = _norm(words[j])
                 if lang == "ko":
@@ -269,8 +295,8 @@ def _spans(text: str, lang: str, known: set[str] | None = None) -> Iterable[tupl
                         continue
                     right = j + 1 == len(words) or _ko_final(words[j])
                 else:
-                    if (last in _FILLERS or last in _INTENSIFIERS or last in _NEGATORS
-                            or (last in ENGLISH_STOP_WORDS and last not in _END_OK)):
+                    if (last in _FILLERS or last in _INTENSIFIERS or last in _NEGATORS or last in _AUX
+                            or (last in ENGLISH_STOP_WORDS and last not in _END_OK and last not in _STOP_CONTENT)):
                         continue
                     right = j + 1 == len(words) or not _en_open_right(words[j + 1])
                 yield tuple(words[i:j + 1]), left and right
@@ -295,11 +321,13 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     kws = [k for k in (keyword_text(str(k)) for k in keywords or ()) if k]
     fit = _Fit(kws, lang, handles)
     cands: dict[str, tuple[float, set[str]]] = {}
+    runs: dict[str, tuple[float, set[str]]] = {}  # rarer written runs: only to spell out a bare word
 
-    def add(label: str, score: float, matched: set[str]) -> None:
+    def add(label: str, score: float, matched: set[str], into: dict | None = None) -> None:
+        into = cands if into is None else into
         label = _clean_label(label)
-        if label and score > 0 and score > cands.get(label, (0.0,))[0]:
-            cands[label] = (score, matched)
+        if label and score > 0 and score > into.get(label, (0.0,))[0]:
+            into[label] = (score, matched)
 
     # Phrases, and the counts of their fitting parts.
     aspects: Counter = Counter()
@@ -328,7 +356,7 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
         shown: dict[str, str] = {}
         # A sequence written in two texts or more is made of words written in two texts or more:
         # only those are analysed (Kiwi's cost is per word).
-        word_df = Counter(w for t in texts for w in {w for c in _BREAK.split(strip_markup(t or ""))
+        word_df = Counter(w for t in texts for w in {w.lower() for c in _BREAK.split(strip_markup(t or ""))
                                                       for w in (_EDGE.sub("", x) for x in c.split()) if w})
         known = {w for w, n in word_df.items() if n >= 2}
         for t in texts:
@@ -341,14 +369,19 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
                 df[key] += 1
                 closed[key] += ok
         least = max(2, 0.15 * len(texts))
+        few = max(2, _FEW * len(texts))
         scale = max(1.0, size / len(texts)) if size else 1.0  # texts are a sample; phrases count all
         for key, n in df.items():
-            if n >= least and closed[key] >= 0.5 * n:
+            if n >= few and closed[key] >= 0.5 * n:
                 s, matched = fit.score(key.split())
-                add(shown[key], _TEXT_WEIGHT * n * scale * s, matched)
+                if n >= least:
+                    add(shown[key], _TEXT_WEIGHT * n * scale * s, matched)
+                elif _content_words(key.split(), lang) >= 2:
+                    add(shown[key], _TEXT_WEIGHT * n * scale * s, matched, runs)
     ranked = sorted(cands.items(), key=lambda kv: (-kv[1][0], len(kv[0]), kv[0]))
     if not ranked:
         return _from_keywords(fit, lang) or None
+    ranked = _prefer_runs(_prefer_top(ranked, runs, fit, lang), runs, lang)
     best, (best_score, best_matched) = ranked[0]
     if best.lower() not in taken_set:
         return best
@@ -360,17 +393,75 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     # Prefix what sets this topic apart: its dominant aspect, else its best keyword the label lacks.
     in_label = {x for w in _words(best, lang) for x in _lemmas(w, lang)} | best_matched
     prefixes = [a for a, _ in aspects.most_common()] + fit.terms
+    bare = _content_words(_words(best, lang), lang) < 2
+    pair = None
     for term in prefixes:
         lem = {x for w in _words(term, lang) for x in _lemmas(w, lang)}
         if not lem or lem & in_label:
             continue
+        # "fee: transfer" is two keywords, not a label: rather a written run with the term and a
+        # word of the label ("pending payment", not "pending: card payment"); a bare label never
+        # takes a bare term.
+        both = [l for l, (_s, m) in ranked + sorted(runs.items(), key=lambda kv: -kv[1][0])
+                if m >= lem & set(fit.weight) and m & best_matched and l.lower() not in taken_set
+                and _content_words(_words(l, lang), lang) >= 2]
+        if both:
+            return both[0]
         label = f"{term}: {best}"
-        if label.lower() not in taken_set:
-            return label
+        if label.lower() in taken_set:
+            continue
+        if bare and _content_words(_words(term, lang), lang) < 2:
+            pair = pair or label  # two bare keywords: only when nothing else is left
+            continue
+        return label
     for label, _ in ranked[1:]:
-        if label.lower() not in taken_set:
+        if label.lower() not in taken_set and _content_words(_words(label, lang), lang) >= 2:
             return label
-    return best
+    return pair or next((label for label, _ in ranked[1:] if label.lower() not in taken_set), best)
+
+
+def _content_words(words: Sequence[str], lang: str) -> int:
+    """Count the words of a candidate that say something: content words and negators."""
+    if lang == "ko":
+        return sum(1 for w in words if _ko_lemmas(w) or w in _KO_NEGATORS)
+    return sum(1 for w in words if _en_lemmas(w) or _norm(w) in _NEGATORS)
+
+
+def _prefer_top(ranked, runs, fit, lang):
+    """Put first the best candidate that has a word of the top keyword, when the best lacks one
+    ("card is about to expire", not "new card", for a topic whose top keyword is "expire"), says
+    as much (never a bare word for a run) and scores at least ``_ALTERNATIVE`` of the best."""
+    best, (best_score, best_matched) = ranked[0]
+    top = fit.top
+    if not top or best_matched & top:
+        return ranked
+    pool = dict(runs)
+    pool.update(ranked)
+    need = max(2, _content_words(_words(best, lang), lang))
+    with_top = [(label, v) for label, v in pool.items() if v[1] & top and v[0] >= _ALTERNATIVE * best_score
+                and _content_words(_words(label, lang), lang) >= need]
+    if not with_top:
+        return ranked
+    first = min(with_top, key=lambda kv: (-kv[1][0], len(kv[0]), kv[0]))
+    return [first] + [kv for kv in ranked if kv[0] != first[0]]
+
+
+def _prefer_runs(ranked, runs, lang):
+    """Put multi-word candidates first when the best is one bare word ("card" for a stolen-card topic):
+    those that keep its words and score at least ``_RUN_SHARE`` of it, best first."""
+    best, (best_score, best_matched) = ranked[0]
+    if _content_words(_words(best, lang), lang) >= 2:
+        return ranked
+    pool = dict(runs)
+    pool.update(ranked)
+    longer = [(label, v) for label, v in pool.items()
+              if v[1] >= best_matched and _content_words(_words(label, lang), lang) >= 2
+              and v[0] >= _RUN_SHARE * best_score]
+    if not longer:
+        return ranked
+    longer.sort(key=lambda kv: (-kv[1][0], len(kv[0]), kv[0]))
+    chosen = {label for label, _ in longer}
+    return longer + [kv for kv in ranked if kv[0] not in chosen]
 
 
 def _from_keywords(fit: _Fit, lang: str) -> str:
