@@ -131,11 +131,34 @@ class MiniLMFP32Embedder(SentenceTransformerEmbedder):
 
 
 def lemma_tokens(text: str) -> list[str]:
-    """Return content lemmas of a Korean or English text: 무거워요 → 무겁다, nouns, English words."""
+    """Return content lemmas of a Korean or English text: 무거워요 → 무겁다, nouns, English words.
+
+    Results are cached per text (``prime_lemma_tokens`` fills the cache for many texts in one
+    Kiwi call, on all its threads), because the topic stage needs the same texts' lemmas for
+    the embedder's fit, its vectors and the keywords.
+    """
+    hit = _LEMMA_CACHE.get(text)
+    if hit is None:
+        from .understand.nlp import get_kiwi
+
+        hit = _remember(text, _content_lemmas(get_kiwi().tokenize(text)))
+    return list(hit)
+
+
+def prime_lemma_tokens(texts: Sequence[str]) -> None:
+    """Analyse the texts whose lemmas are not cached yet in one batched Kiwi call."""
+    todo = list(dict.fromkeys(t for t in texts if t and t not in _LEMMA_CACHE))
+    if not todo:
+        return
     from .understand.nlp import get_kiwi
 
+    for text, toks in zip(todo, get_kiwi().tokenize(todo)):
+        _remember(text, _content_lemmas(toks))
+
+
+def _content_lemmas(tokens) -> tuple[str, ...]:
     out = []
-    for t in get_kiwi().tokenize(text):
+    for t in tokens:
         if t.tag.startswith(("VV", "VA")):
             if t.form not in _LIGHT_VERBS:
                 out.append(t.form + "다")
@@ -143,7 +166,19 @@ def lemma_tokens(text: str) -> list[str]:
             out.append(t.form.lower())
         elif t.tag == "MAG" and t.form not in _INTENSIFIERS:  # 별로 (not great) matters; 너무 does not
             out.append(t.form)
-    return out
+    return tuple(out)
+
+
+# Texts whose lemmas are kept (per process); emptied when full.
+LEMMA_CACHE_SIZE = 200_000
+_LEMMA_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _remember(text: str, lemmas: tuple[str, ...]) -> tuple[str, ...]:
+    if len(_LEMMA_CACHE) >= LEMMA_CACHE_SIZE:
+        _LEMMA_CACHE.clear()
+    _LEMMA_CACHE[text] = lemmas
+    return lemmas
 
 
 _INTENSIFIERS = {"너무", "좀", "정말", "진짜", "안", "못", "더", "많이", "잘", "꽤", "엄청", "그냥", "조금", "약간", "완전",
@@ -173,6 +208,7 @@ class KiwiLsaEmbedder:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts = list(texts)
+        prime_lemma_tokens(texts)
         min_df = self.min_df if len(texts) >= 20 else 1
         vec = TfidfVectorizer(analyzer=lemma_tokens, min_df=min_df, sublinear_tf=True)
         x = vec.fit_transform(texts)
@@ -197,6 +233,7 @@ class KiwiLsaEmbedder:
             raise ModelError("kiwi-lsa is not fitted; vocmine fits it on the workspace in 'vocmine topics update'")
         from scipy import sparse
 
+        prime_lemma_tokens([t or "" for t in texts])
         rows, cols, vals = [], [], []
         for r, text in enumerate(texts):
             counts: dict[int, int] = {}
@@ -289,18 +326,25 @@ def cached_vectors(ws, embedder: Any, ids: Sequence[int], texts: Sequence[str], 
                 "select e.segment_id, e.vector from embeddings e join _want w on w.id = e.segment_id "
                 "where e.embedder = ?", (name,)):
             have[sid] = np.frombuffer(blob, dtype=np.float32)
-    missing = [(i, t) for i, t in zip(ids, texts) if i not in have]
-    for start in range(0, len(missing), batch):
-        part = missing[start:start + batch]
-        vecs = embedder.embed([t or "" for _, t in part])
+    missing = [(i, t or "") for i, t in zip(ids, texts) if i not in have]
+    # Each distinct text is embedded once ("Nothing", "No complaints" come back thousands of times).
+    by_text: dict[str, list[int]] = {}
+    for i, t in missing:
+        by_text.setdefault(t, []).append(i)
+    distinct = list(by_text)
+    done = 0
+    for start in range(0, len(distinct), batch):
+        part = distinct[start:start + batch]
+        vecs = embedder.embed(part)
+        rows = [(i, v.astype(np.float32)) for t, v in zip(part, vecs) for i in by_text[t]]
         with conn:
             conn.executemany(
                 "insert or replace into embeddings (segment_id, embedder, dim, vector) values (?,?,?,?)",
-                [(i, name, int(v.shape[0]), v.astype(np.float32).tobytes()) for (i, _), v in zip(part, vecs)])
-        for (i, _), v in zip(part, vecs):
-            have[i] = v.astype(np.float32)
+                [(i, name, int(v.shape[0]), v.tobytes()) for i, v in rows])
+        have.update(rows)
+        done += len(rows)
         if progress:
-            progress(min(start + batch, len(missing)), len(missing))
+            progress(done, len(missing))
     if not ids:
         return np.zeros((0, 0), dtype=np.float32), 0
     dims = {v.shape[0] for v in have.values()}

@@ -143,10 +143,22 @@ def make_vectorizer(lang: str, n_docs: int = 1000):
     if lang == "en":
         return CountVectorizer(stop_words="english", ngram_range=(1, 2), min_df=min_df,
                                preprocessor=keyword_text_lower, token_pattern=TOKEN_PATTERN)
-    from .embed import lemma_tokens
+    # Korean documents reach it as their Kiwi lemmas already (``korean_keyword_docs``): BERTopic
+    # joins a cluster's documents into one before counting, and Kiwi on those long joined texts
+    # was most of the topic stage's time.
+    return CountVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None, ngram_range=(1, 1),
+                           min_df=min_df)
 
-    return CountVectorizer(tokenizer=lemma_tokens, lowercase=False, token_pattern=None, ngram_range=(1, 1),
-                           min_df=min_df, preprocessor=keyword_text)
+
+def korean_keyword_docs(texts: Sequence[str]) -> list[str]:
+    """Return each text as its content lemmas joined by spaces ("배송 늦다"), markup and bare
+    numbers removed: what the Korean keyword vectorizer counts. One batched Kiwi call."""
+    from .embed import lemma_tokens, prime_lemma_tokens
+    from .topic_labels import keyword_text
+
+    clean = [keyword_text(t or "") for t in texts]
+    prime_lemma_tokens(clean)
+    return [" ".join(lemma_tokens(t)) if t else "" for t in clean]
 
 
 @dataclass
@@ -191,7 +203,9 @@ def discover(texts: Sequence[str], embeddings: np.ndarray, lang: str = "en", *, 
         from .topic_labels import strip_markup
 
         # BERTopic's English cleaning would turn "@united" into a keyword "united": markup goes first
-        topics, _ = model.fit_transform([strip_markup(t) for t in texts], embeddings=np.asarray(embeddings))
+        docs = korean_keyword_docs(texts) if lang == "ko" and vectorizer is None else \
+            [strip_markup(t) for t in texts]
+        topics, _ = model.fit_transform(docs, embeddings=np.asarray(embeddings))
     except (ValueError, TypeError) as exc:  # a tiny or empty vocabulary: cluster without keywords
         log.warning("c-TF-IDF keywords unavailable (%s)", exc)
         return discover(texts, embeddings, lang, min_topic_size=mcs, reducer=reducer, clusterer=clusterer,
