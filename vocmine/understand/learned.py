@@ -32,7 +32,9 @@ MIN_LOW = 8
 # Below this many rated reviews nothing is learned (nothing could pass MIN_LOW and MIN_Z).
 MIN_RATED = 100
 # Low-rated sentences parsed per candidate to see whether customers use it as an adjective.
-SAMPLE = 8
+SAMPLE = 5
+# At most this many candidates (the strongest) are checked.
+MAX_CANDIDATES = 80
 MIN_ADJ_SHARE = 0.6
 VALENCE = -1.6
 # Relearn when the number of rated reviews changed by more than this share.
@@ -97,7 +99,7 @@ def adjectives(cands: list[dict[str, Any]], texts: list[str], parser) -> list[di
     for text in texts:
         for m in _SENT.finditer(text):
             sent = m.group(0)
-            if len(sent) > 300:
+            if len(sent) > 200:
                 continue
             for w in set(WORD.findall(sent.lower())) & want.keys():
                 if len(found[w]) < SAMPLE:
@@ -123,7 +125,7 @@ def adjectives(cands: list[dict[str, Any]], texts: list[str], parser) -> list[di
 
 def learn(rows: list[tuple[str, float | None, float | None]], parser, known: Any = ()) -> list[dict[str, Any]]:
     """Return the learned complaint adjectives of ``rows`` (text, rating, scale), strongest first."""
-    cands = candidates(rows, known)
+    cands = candidates(rows, known)[:MAX_CANDIDATES]
     if not cands or parser is None:
         return []
     low_texts = [t for t, r, s in rows if t and side(r, s) < 0]
