@@ -145,24 +145,14 @@ def _en_lemmas(word: str) -> frozenset[str]:
 
 def _ko_warm(words: Iterable[str]) -> None:
     """Analyse the Korean words not seen yet in one Kiwi call (lemmas as ``embed.lemma_tokens``)."""
-    from .embed import _INTENSIFIERS as KO_INTENSIFIERS, _LIGHT_VERBS
+    from .embed import _content_lemmas
     from .understand.nlp import get_kiwi
 
     todo = list(dict.fromkeys(w for w in words if w and w not in _KO))
     if not todo:
         return
-    kiwi = get_kiwi()
-    for word in todo:
-        toks = kiwi.tokenize(word)
-        lem = set()
-        for t in toks:
-            if t.tag.startswith(("VV", "VA")):
-                if t.form not in _LIGHT_VERBS:
-                    lem.add(t.form + "다")
-            elif t.tag in ("NNG", "NNP", "XR") or t.tag.startswith("SL"):
-                lem.add(t.form.lower())
-            elif t.tag == "MAG" and t.form not in KO_INTENSIFIERS:
-                lem.add(t.form)
+    for word, toks in zip(todo, get_kiwi().tokenize(todo)):
+        lem = set(_content_lemmas(toks))
         toks = [t for t in toks if not t.tag.startswith("S")]
         _KO[word] = (frozenset(x for x in lem if x not in _KO_FILLERS and not x.isdigit()),
                      bool(toks) and toks[-1].tag == "EF")
