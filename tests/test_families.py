@@ -180,3 +180,26 @@ def test_weekly_report_lists_each_cause_once_with_both_languages(families, tmp_p
     paths = families.report(tmp_path / "ko", WEEK, lang="ko")
     md = paths["md"].read_text(encoding="utf-8")
     assert "| 배송 / Delivery | 배송 | 5 | 영어 2 · 한국어 3 |" in md, md
+
+
+def test_changelog_names_a_mixed_family_per_language_with_the_teams_labels(families):
+    """The "you said" pages name what customers said by its family: per language, the team's
+    rename of a family that spans languages wins over the taxonomy's name."""
+    from vocmine.loop import _topic_names
+    from vocmine.topics import apply_rename
+
+    conn = families.db.conn
+    delivery = _family(conn, 1)
+    assert delivery[1] == "mixed"
+    segs = {lang: [s for (s,) in conn.execute(
+        "select s.id from segments s join segment_categories c on c.segment_id = s.id "
+        "where c.category = 'delivery' and s.language = ?", (lang,))] for lang in ("en", "ko")}
+    fids = {1: {"language": "en", "segments": segs["en"]}, 2: {"language": "ko", "segments": segs["ko"]}}
+    names = _topic_names(conn, fids)
+    assert names["en"] == {"en": "Delivery", "ko": "배송"}  # the taxonomy's, never "Delivery / 배송"
+    with conn:
+        apply_rename(conn, delivery[0], "택배 지연", lang="ko")
+    assert _topic_names(conn, fids)["ko"] == {"en": "Delivery", "ko": "택배 지연"}
+    with conn:
+        apply_rename(conn, delivery[0], "Shipping delays")  # the family's own label: every language
+    assert _topic_names(conn, fids)["en"] == {"en": "Shipping delays", "ko": "택배 지연"}

@@ -445,11 +445,23 @@ def _topic_names(conn, fids: dict[int, dict[str, Any]]) -> dict[str, dict[str, s
                 f"({','.join('?' * len(chunk))})", chunk):
             by_lang[segs[seg]][cat] += 1
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    # Topic families ("parent" topics) carry the taxonomy category's name, or the team's own label.
-    for cat, lang, label in conn.execute(
-            "select category, language, coalesce(custom_label, label) from topics where category is not null "
+    # Topic families ("parent" topics) carry the taxonomy category's name, or the team's own label:
+    # per language (``labels``, from "topics rename --lang"), else ``custom_label``. A family that
+    # spans languages ("mixed") is named per language by the team or by the taxonomy, never by its
+    # joined "Delivery / 배송".
+    for cat, lang, label, custom, per in conn.execute(
+            "select category, language, label, custom_label, labels from topics where category is not null "
             "and status = 'parent' order by id"):
-        labels[cat].setdefault(lang, label)
+        try:
+            per_lang = json.loads(per) if per else {}
+        except ValueError:
+            per_lang = {}
+        for code in ("en", "ko"):
+            if lang != code and lang != "mixed" and code not in per_lang:
+                continue
+            name = per_lang.get(code) or custom or (label if lang == code else None)
+            if name:
+                labels[cat].setdefault(code, name)
     out: dict[str, dict[str, str]] = {}
     for lang, cats in by_lang.items():
         cat = max(cats, key=lambda c: (cats[c], c))
