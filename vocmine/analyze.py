@@ -10,7 +10,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .dates import now_iso
 
@@ -521,14 +521,46 @@ def feedback_filter(*, since: str | None = None, until: str | None = None, lang:
     return clauses, args
 
 
+# A feedback row's rating on a 1-5 scale, whatever scale it was given on.
+RATING5 = "case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end"
+
+
+def mention_frame(conn, key_columns: str, where: str, args: Sequence[Any]):
+    """Return one row per phrase mention matching ``where`` (over ``m`` mentions, ``p`` phrases,
+    ``h`` their group heads, ``s`` segments, ``f`` feedback): ``key_columns`` (SQL select items),
+    then variant, customer, feedback_id, rating (1-5), created_at, is_complaint_segment, quote,
+    the input of ``understand.phrases.rank``."""
+    import pandas as pd
+
+    sql = (
+        f"select {key_columns}, m.variant as variant, coalesce(f.author, 'fb' || f.id) as customer, "
+        f"f.id as feedback_id, {RATING5} as rating, f.created_at as created_at, "
+        "s.complaint as is_complaint_segment, s.text as quote "
+        "from phrase_mentions m join phrases p on p.id = m.phrase_id left join phrases h on h.id = p.group_id "
+        "join segments s on s.id = m.segment_id join feedback f on f.id = m.feedback_id "
+        f"where {where}"
+    )
+    return pd.read_sql_query(sql, conn, params=list(args))
+
+
+def complaint_feedback(conn, where: str, args: Sequence[Any]) -> int:
+    """Return how many feedback rows matching ``where`` (over ``f``) hold a complaint segment."""
+    return conn.execute(
+        "select count(distinct s.feedback_id) from segments s join feedback f on f.id = s.feedback_id "
+        f"where s.complaint = 1 and {where}", list(args)).fetchone()[0]
+
+
+def mean_rating(conn, where: str, args: Sequence[Any]) -> float | None:
+    """Return the mean 1-5 rating of the feedback rows matching ``where`` (over ``f``)."""
+    return conn.execute(f"select avg({RATING5}) from feedback f where {where}", list(args)).fetchone()[0]
+
+
 def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
             source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
             aspect: str | None = None):
     """Return ranked complaint phrases as a DataFrame: phrase, language, aspect, opinion,
     customers, mentions, variants, examples, share_of_complaints, trend, rating_impact (see
     ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect."""
-    import pandas as pd
-
     from .understand import phrases as ph
 
     window = dict(since=since, until=until, lang=lang, source=source)
@@ -540,27 +572,12 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     if aspect:
         clauses.append("lower(coalesce(p.aspect, '')) = lower(?)")
         args.append(aspect.strip())
-    where = " and ".join(clauses)
-    sql = (
-        "select coalesce(h.phrase, p.phrase) as phrase, p.language as language, "
-        "coalesce(h.aspect, p.aspect) as aspect, coalesce(h.opinion, p.opinion) as opinion, "
-        "m.variant as variant, "
-        "coalesce(f.author, 'fb' || f.id) as customer, f.id as feedback_id, "
-        "case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end as rating, "
-        "f.created_at as created_at, s.complaint as is_complaint_segment, s.text as quote "
-        "from phrase_mentions m join phrases p on p.id = m.phrase_id left join phrases h on h.id = p.group_id "
-        "join segments s on s.id = m.segment_id join feedback f on f.id = m.feedback_id "
-        f"where {where}"
-    )
-    conn = ws.db.conn
-    df = pd.read_sql_query(sql, conn, params=args)
-    total = conn.execute(
-        "select count(distinct s.feedback_id) from segments s join feedback f on f.id = s.feedback_id "
-        f"where s.complaint = 1 and {fwhere}", fargs).fetchone()[0]
+    df = mention_frame(ws.db.conn, "coalesce(h.phrase, p.phrase) as phrase, p.language as language, "
+                       "coalesce(h.aspect, p.aspect) as aspect, coalesce(h.opinion, p.opinion) as opinion",
+                       " and ".join(clauses), args)
+    total = complaint_feedback(ws.db.conn, fwhere, fargs)
     # Rating impact compares with all feedback in the window, not only the filtered ratings.
-    overall = conn.execute(
-        "select avg(case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end) "
-        f"from feedback f where {base_where}", base_args).fetchone()[0]
+    overall = mean_rating(ws.db.conn, base_where, base_args)
     out = ph.rank(df.drop(columns=["language", "aspect", "opinion"]), total_complaints=total or None,
                   overall_rating=overall)
     if len(out):

@@ -16,9 +16,7 @@ ASPECT_COLUMNS = ["aspect", "language", "category", "customers", "mentions", "co
 
 def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
               source: str | None, rating=None):
-    import pandas as pd
-
-    from .analyze import feedback_filter
+    from .analyze import complaint_feedback, feedback_filter, mean_rating, mention_frame
 
     base, base_args = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
     base_where = " and ".join(base)
@@ -30,24 +28,11 @@ def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, l
     if aspect:
         clauses.append("lower(p.aspect) = lower(?)")
         args.append(aspect.strip())
-    sql = (
-        "select p.aspect as phrase, p.language as language, p.opinion as opinion, "
-        "coalesce(h.phrase, p.phrase) as grouped, m.variant as variant, "
-        "coalesce(f.author, 'fb' || f.id) as customer, f.id as feedback_id, "
-        "case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end as rating, "
-        "f.created_at as created_at, s.complaint as is_complaint_segment, s.text as quote "
-        "from phrase_mentions m join phrases p on p.id = m.phrase_id left join phrases h on h.id = p.group_id "
-        "join segments s on s.id = m.segment_id join feedback f on f.id = m.feedback_id "
-        f"where {' and '.join(clauses)}"
-    )
     conn = ws.db.conn
-    df = pd.read_sql_query(sql, conn, params=args)
-    total = conn.execute(
-        "select count(distinct s.feedback_id) from segments s join feedback f on f.id = s.feedback_id "
-        f"where s.complaint = 1 and {base_where}", base_args).fetchone()[0]
-    overall = conn.execute(
-        "select avg(case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end) "
-        f"from feedback f where {base_where}", base_args).fetchone()[0]
+    df = mention_frame(conn, "p.aspect as phrase, p.language as language, p.opinion as opinion, "
+                       "coalesce(h.phrase, p.phrase) as grouped", " and ".join(clauses), args)
+    total = complaint_feedback(conn, base_where, base_args)
+    overall = mean_rating(conn, base_where, base_args)
     return df, total, overall
 
 
