@@ -182,3 +182,26 @@ def test_a_bare_verb_is_spelled_out_with_its_object():
     texts = (["I want to cancel my subscription."] * 8 + ["How do I cancel?"] * 10 + ["cancel my subscription now"] * 4
              + ["Please cancel my plan"] * 4 + ["unsubscribe me"] * 6 + ["Cancel!"] * 8)
     assert make_label(kw, [], "en", Counter(), 40, texts) == "cancel my subscription"
+
+
+def test_words_written_apart_or_hyphenated_match_the_keyword_they_make():
+    # The vectorizer turns "top-up" into the keyword "topup", which no customer wrote.
+    kw = ["topup", "did topup", "topups"]
+    texts = ["Why hasn't my top-up gone through?"] * 3 + ["my top up hasn't gone through"] * 4 + ["Why?"] * 5
+    label = make_label(kw, [], "en", Counter(), 30, texts)
+    assert label != "topup"
+    assert label.split()[0] in {"top-up", "top"}
+
+
+def test_a_bare_label_of_its_own_beats_two_keywords_joined():
+    # Support chat: a bigger topic is already "still pending"; "says: still pending" says nothing.
+    kw = ["pending", "says", "status", "late", "hour"]
+    texts = ["it is still pending"] * 6 + ["Why pending"] * 5 + ["pending"] * 8
+    assert make_label(kw, [], "en", Counter({"still pending": 1}), 30, texts) == "pending"
+
+
+def test_a_longer_run_with_the_top_keyword_spells_out_a_bare_word():
+    kw = ["link", "card", "link card", "app", "new", "tracking"]
+    texts = (["I got a new card"] * 8 + ["new card"] * 4 + ["How do I link my card"] * 5 + ["link my card to the app"] * 2
+             + ["card"] * 10 + ["my card"] * 6)
+    assert make_label(kw, [], "en", Counter(), 40, texts) == "link my card"

@@ -16,6 +16,8 @@ content word ("card", "long"), the best multi-word candidate that keeps it goes 
 "how long does a port take"), rarer written runs included (in two texts and 5% of the sample). A
 best candidate without any word of the top keyword gives way to one that has it and says as much,
 scoring at least half as well ("card is about to expire", not "new card", when "expire" leads).
+"still pending" says more than "pending"; words the vectorizer joined match as customers wrote them
+("top-up", "top up" for the keyword "topup").
 
 A label already used by a bigger topic gives way to the next fitting candidate of similar weight,
 else to a written run with what sets this topic apart and a word of the label ("pending payment"),
@@ -55,11 +57,11 @@ _FILLERS = {"tbh", "imo", "imho", "ngl", "honestly", "literally", "basically", "
             "ok", "okay", "well", "anyway", "anyways", "also", "though", "like", "oh", "hey", "hi", "please",
             "thanks", "thank", "yes", "yeah", "yep", "um", "uh", "smh", "omg", "wtf", "rt", "via", "amp"}
 # Particles that may end a phrase ("wheel came off", "sending it back") and object pronouns.
-_END_OK = {"off", "up", "out", "back", "down", "away", "apart", "over", "it", "them"}
+_END_OK = {"off", "up", "out", "back", "down", "away", "apart", "over", "it", "them", "me", "us"}
 # Common verbs and adjectives in scikit-learn's stop list: never a keyword, but a run may start or
 # end on them ("how long does a port take", "get a refund", "battery is full").
 _STOP_CONTENT = {"take", "get", "give", "go", "find", "found", "keep", "show", "call", "move", "put", "fill",
-                 "see", "made", "full", "empty"}
+                 "see", "made", "full", "empty", "top", "bottom", "front"}
 # "how long", "how much": the question word belongs to the degree word after it.
 _DEGREE_Q = {"how"}
 # Auxiliaries and contractions scikit-learn's stop list lacks: function words, never content.
@@ -134,6 +136,8 @@ def _en_lemmas(word: str) -> frozenset[str]:
         out: set[str] = set()
     else:
         out = {w, bare}
+        if "-" in bare:  # the vectorizer drops the hyphen: "top-up" is the keyword "topup"
+            out.add(bare.replace("-", ""))
         table = _lookup_table()
         if table is not None:
             out.add(str(table.get(w, w)).lower())
@@ -209,10 +213,16 @@ class _Fit:
                     self.terms.append(tok)
 
     def score(self, words: Iterable[str]) -> tuple[float, set[str]]:
-        """Return (fit, matched lemmas) of a sequence of words: one weight per distinct matched word."""
+        """Return (fit, matched lemmas) of a sequence of words: one weight per distinct matched word.
+        Two English words written apart match the keyword they make together ("top up", "topup")."""
         total, seen = 0.0, set()
-        for word in words:
+        words = list(words)
+        for i, word in enumerate(words):
             lem = _lemmas(word, self.lang)
+            if self.lang != "ko" and i + 1 < len(words):
+                joined = (_norm(word) + _norm(words[i + 1])).replace("-", "")
+                if joined in self.weight and joined not in seen:
+                    lem = lem | {joined}
             hits = [(self.weight[x], x) for x in lem if x in self.weight]
             if not hits or lem & seen:
                 continue
@@ -371,7 +381,7 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     ranked = sorted(cands.items(), key=lambda kv: (-kv[1][0], len(kv[0]), kv[0]))
     if not ranked:
         return _from_keywords(fit, lang) or None
-    ranked = _prefer_runs(_prefer_top(ranked, runs, fit, lang), runs, lang)
+    ranked = _prefer_runs(_prefer_top(ranked, runs, fit, lang), runs, fit, lang)
     best, (best_score, best_matched) = ranked[0]
     if best.lower() not in taken_set:
         return best
@@ -407,7 +417,8 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     for label, _ in ranked[1:]:
         if label.lower() not in taken_set and _content_words(_words(label, lang), lang) >= 2:
             return label
-    return pair or next((label for label, _ in ranked[1:] if label.lower() not in taken_set), best)
+    # A bare candidate of its own still beats two bare keywords joined.
+    return next((label for label, _ in ranked[1:] if label.lower() not in taken_set), None) or pair or best
 
 
 def _content_words(words: Sequence[str], lang: str) -> int:
@@ -415,6 +426,16 @@ def _content_words(words: Sequence[str], lang: str) -> int:
     if lang == "ko":
         return sum(1 for w in words if _ko_lemmas(w) or w in _KO_NEGATORS)
     return sum(1 for w in words if _en_lemmas(w) or _norm(w) in _NEGATORS)
+
+
+def _says_more(words: Sequence[str], lang: str) -> bool:
+    """Whether a candidate says more than one bare word: two content words, or one with a degree
+    word before it ("still pending", "too long")."""
+    if _content_words(words, lang) >= 2:
+        return True
+    if lang == "ko" or len(words) < 2:
+        return False
+    return _norm(words[0]) in _INTENSIFIERS and _content_words(words, lang) == 1
 
 
 def _prefer_top(ranked, runs, fit, lang):
@@ -436,7 +457,7 @@ def _prefer_top(ranked, runs, fit, lang):
     return [first] + [kv for kv in ranked if kv[0] != first[0]]
 
 
-def _prefer_runs(ranked, runs, lang):
+def _prefer_runs(ranked, runs, fit, lang):
     """Put multi-word candidates first when the best is one bare word ("card" for a stolen-card topic):
     those that keep its words and score at least ``_RUN_SHARE`` of it, best first."""
     best, (best_score, best_matched) = ranked[0]
@@ -444,12 +465,18 @@ def _prefer_runs(ranked, runs, lang):
         return ranked
     pool = dict(runs)
     pool.update(ranked)
+    need = best_matched & set(fit.weight) or best_matched
     longer = [(label, v) for label, v in pool.items()
-              if v[1] >= best_matched and _content_words(_words(label, lang), lang) >= 2
+              if v[1] >= need and _says_more(_words(label, lang), lang)
               and v[0] >= _RUN_SHARE * best_score]
     if not longer:
         return ranked
     longer.sort(key=lambda kv: (-kv[1][0], len(kv[0]), kv[0]))
+    # One with a word of the top keyword goes first when it scores at least ``_ALTERNATIVE`` of the
+    # best ("link my card", not "new card", when "link" leads).
+    first = next((kv for kv in longer if kv[1][1] & fit.top and kv[1][0] >= _ALTERNATIVE * longer[0][1][0]), None)
+    if first is not None:
+        longer = [first] + [kv for kv in longer if kv[0] != first[0]]
     chosen = {label for label, _ in longer}
     return longer + [kv for kv in ranked if kv[0] not in chosen]
 
