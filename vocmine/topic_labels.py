@@ -345,7 +345,7 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     if aspects and opinions:
         (asp, na), (op, no) = aspects.most_common(1)[0], opinions.most_common(1)[0]
         written = any(a == asp and o == op for _t, a, o, _n in phrases)
-        if not written and not set(_words(asp, lang)) & set(_words(op, lang)):
+        if not written and not _same_stem(_words(asp, lang), _words(op, lang), lang):
             pair = f"{_ko_subject(asp)} {op}" if lang == "ko" else f"{asp} {op}"
             s, matched = fit.score(_words(pair, lang))
             add(pair, _PAIR_WEIGHT * min(na, no) * s, matched)
@@ -419,6 +419,17 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
             return label
     # A bare candidate of its own still beats two bare keywords joined.
     return next((label for label, _ in ranked[1:] if label.lower() not in taken_set), None) or pair or best
+
+
+def _same_stem(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
+    """Whether two parts say the same word twice ("noise" and "noisy"): a shared word, or in English
+    two words of four letters or more that begin with the same four."""
+    if set(a) & set(b):
+        return True
+    if lang == "ko":
+        return bool({x for w in a for x in _ko_lemmas(w)} & {x for w in b for x in _ko_lemmas(w)})
+    stems = {_norm(w)[:4] for w in a if len(_norm(w)) >= 4}
+    return any(len(_norm(w)) >= 4 and _norm(w)[:4] in stems for w in b)
 
 
 def _content_words(words: Sequence[str], lang: str) -> int:
