@@ -14,14 +14,14 @@ KO = ["생각보다 무거워요", "가방이 너무 무겁네요", "배송이 �
 
 
 def test_builtins_are_registered_as_plugins():
-    assert {"minilm", "minilm-fp32", "kiwi-lsa"} <= set(plugins.names("vocmine.embedders"))
+    assert {"minilm", "minilm-torch", "minilm-fp32", "kiwi-lsa"} <= set(plugins.names("vocmine.embedders"))
     assert get_embedder(None, "ko").name == "kiwi-lsa"
     assert get_embedder(None, "en").name == "minilm"
 
 
 def test_hub_name_fails_at_once_with_a_clear_message(tmp_path):
     with pytest.raises(vocmine.ModelError, match=r"unknown embedder 'intfloat/multilingual-e5-small'.*never "
-                                                 r"downloads.*available: kiwi-lsa, minilm, minilm-fp32"):
+                                                 r"downloads.*available: kiwi-lsa, minilm, minilm-fp32, minilm-torch"):
         get_embedder("intfloat/multilingual-e5-small")
     with pytest.raises(vocmine.ModelError, match="no such local model directory"):
         SentenceTransformerEmbedder(tmp_path / "missing")
@@ -67,3 +67,38 @@ def test_packaged_minilm_and_a_local_model_folder_agree(tmp_path):
     assert a.shape == (2, 384) and b.shape == (2, 384)
     assert np.all(np.sum(a * b, axis=1) > 0.9)
     assert float(a[0] @ a[1]) < 0.6
+
+
+def test_default_minilm_runs_int8_on_onnxruntime_close_to_float32_and_exports_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOCMINE_CACHE", str(tmp_path / "cache"))
+    texts = ["the bag is heavier than expected", "delivery took two weeks", "", "배송이 너무 늦어요",
+             "the zipper broke after a week of light use " * 30]  # longer than 256 tokens: truncated
+    emb = MiniLMEmbedder().load()
+    assert emb._session is not None and emb._fallback is None
+    files = list((tmp_path / "cache" / "onnx").glob("minilm-int8-*.onnx"))
+    assert len(files) == 1 and not list((tmp_path / "cache" / "onnx").glob("tmp*"))
+    stamp = files[0].stat().st_mtime_ns
+    v = emb.embed(texts)
+    ref = get_embedder("minilm-fp32").embed(texts)
+    assert v.shape == ref.shape == (5, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    assert np.all(np.sum(v * ref, axis=1) > 0.97)
+    # Batches sort by length and the vectors come back in input order; int8 activations are scaled
+    # per batch, so a text's vector moves a little with its neighbours (as with torch's int8).
+    again = MiniLMEmbedder(batch_size=2).embed(texts[::-1])[::-1]
+    assert np.all(np.sum(again * v, axis=1) > 0.95)
+    MiniLMEmbedder().load()  # a second instance reuses the exported file
+    assert files[0].stat().st_mtime_ns == stamp
+
+
+def test_default_minilm_without_onnxruntime_is_torch_int8_under_the_same_name(tmp_path, monkeypatch, caplog):
+    import sys
+
+    monkeypatch.setenv("VOCMINE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    emb = MiniLMEmbedder()
+    with caplog.at_level("WARNING", logger="vocmine.embed"):
+        v = emb.embed(["the bag is heavier than expected"])
+    assert emb.name == "minilm" and emb._fallback is not None and emb._session is None
+    assert "onnxruntime unavailable" in caplog.text
+    assert v.shape == (1, 384)

@@ -54,7 +54,7 @@ def topics(ctx: click.Context, lang: str | None, limit: int, include_merged: boo
 @click.option("--refit", is_flag=True, help="Rediscover all topics; old ids map to new ones (topic_lineage).")
 @click.option("--all-segments", is_flag=True, help="Build topics on all segments, not only complaints.")
 @click.option("--embedder", metavar="NAME|PATH",
-              help="Embedder name (minilm, minilm-fp32, kiwi-lsa) or a local sentence-transformers folder.")
+              help="Embedder name (minilm, minilm-torch, minilm-fp32, kiwi-lsa) or a local sentence-transformers folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_context
 def topics_update(ctx: click.Context, refit: bool, all_segments: bool, embedder: str | None, as_json: bool) -> None:

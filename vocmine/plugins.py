@@ -22,6 +22,7 @@ _BUILTINS: dict[str, dict[str, str]] = {
     },
     "vocmine.embedders": {
         "minilm": "vocmine.embed:MiniLMEmbedder",
+        "minilm-torch": "vocmine.embed:MiniLMTorchEmbedder",
         "minilm-fp32": "vocmine.embed:MiniLMFP32Embedder",
         "kiwi-lsa": "vocmine.embed:KiwiLsaEmbedder",
     },
