@@ -25,7 +25,7 @@ def main() -> None:
     a = ap.parse_args()
     import numpy as np
 
-    from vocmine.embed import get_embedder
+    from vocmine.decide.embed import get_embedder
 
     with open(a.data / "banking77" / "banking77.csv", encoding="utf-8") as f:
         texts = [r["text"] for r in csv.DictReader(f) if r["split"] == "test"]

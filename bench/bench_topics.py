@@ -7,7 +7,7 @@
 
 Part 1 (banking77 test split, 3,080 customer-service queries, 77 intents): in one process, the
 same texts go through vocmine's topic step (the packaged MiniLM as vocmine loads it, int8; then
-``vocmine.topics.discover``: BERTopic with the spectral reducer, the refined HDBSCAN clusterer and
+``vocmine.decide.topics.discover``: BERTopic with the spectral reducer, the refined HDBSCAN clusterer and
 c-TF-IDF keywords, exactly what ``update_topics`` runs) and through vanilla BERTopic (the same
 packaged MiniLM in float32 as its embedding model, default UMAP + HDBSCAN). Prints NMI and ARI
 against the intent labels (outliers count as one more cluster) and texts/s end to end: from raw
@@ -78,8 +78,8 @@ def banking77(data: Path) -> dict:
     import bertopic  # noqa: F401 - imported apart on both sides: the timed part is the work
     import hdbscan  # noqa: F401
 
-    from vocmine.embed import get_embedder
-    from vocmine.topics import discover, min_topic_size_for
+    from vocmine.decide.embed import get_embedder
+    from vocmine.decide.topics import discover, min_topic_size_for
     emb = get_embedder(EMBEDDER).load()
     emb.embed(["warm-up: the first batch of a model is slow on both sides"])
     load_v = time.perf_counter() - t
@@ -101,7 +101,7 @@ def banking77(data: Path) -> dict:
     from sentence_transformers import SentenceTransformer
     from umap import UMAP
 
-    from vocmine.embed import minilm_path
+    from vocmine.decide.embed import minilm_path
     st = SentenceTransformer(str(minilm_path()), device="cpu")
     UMAP(n_components=5).fit_transform(np.random.default_rng(0).normal(size=(300, 16)))  # numba warm-up
     st.encode(["warm-up: the first batch of a model is slow on both sides"])
@@ -146,7 +146,7 @@ def fill(ws, texts: list[str], start: int, week: str) -> None:
 
 def weekly(data: Path, rows: int, new: int) -> None:
     import vocmine
-    from vocmine.embed import MiniLMEmbedder
+    from vocmine.decide.embed import MiniLMEmbedder
 
     texts = []
     for s in sentences(data):
@@ -252,10 +252,10 @@ class _Models:
         from sentence_transformers import SentenceTransformer
         from umap import UMAP
 
-        from vocmine.embed import minilm_path
+        from vocmine.decide.embed import minilm_path
         from vocmine.understand.nlp import get_kiwi
 
-        from vocmine.embed import get_embedder
+        from vocmine.decide.embed import get_embedder
 
         self.emb = get_embedder(EMBEDDER).load()
         self.emb.embed(["warm-up: the first batch of a model is slow on both sides"])
@@ -269,7 +269,7 @@ class _Models:
 def _cold() -> None:
     """Empty vocmine's in-process Korean lemma cache, so that neither side reuses the other's
     tokenization (both embed Korean with kiwi-lsa)."""
-    from vocmine import embed
+    from vocmine.decide import embed
 
     embed._LEMMA_CACHE.clear()
 
@@ -278,8 +278,8 @@ def run_vocmine(texts: list[str], lang: str, models: _Models, **discover_kw):
     """vocmine's topic step, end to end; returns (labels, seconds, min_topic_size, discovery)."""
     import numpy as np
 
-    from vocmine.embed import KiwiLsaEmbedder
-    from vocmine.topics import discover, min_topic_size_for
+    from vocmine.decide.embed import KiwiLsaEmbedder
+    from vocmine.decide.topics import discover, min_topic_size_for
 
     _cold()
     t = time.perf_counter()
@@ -301,7 +301,7 @@ def run_vanilla(texts: list[str], lang: str, models: _Models):
     import numpy as np
     from bertopic import BERTopic
 
-    from vocmine.embed import KiwiLsaEmbedder
+    from vocmine.decide.embed import KiwiLsaEmbedder
 
     _cold()
     t = time.perf_counter()

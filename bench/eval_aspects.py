@@ -12,7 +12,7 @@ skipped, and the script says so):
    the rest), ingest it (not timed), run ``ws.analyze()`` (timed: reviews/s of the analyze step;
    the spaCy/Kiwi pipelines are loaded before the clock starts).
 2. Take the top ``--top`` phrases, ``ws.phrases(limit=top)``, in vocmine's own order (distinct
-   customers, then mentions; see ``vocmine.analyze.phrases`` and ``understand.phrases.rank``).
+   customers, then mentions; see ``vocmine.understand.analyze.phrases`` and ``understand.phrases.rank``).
 3. Criticised aspects: gold aspects with polarity "neg" in sentences labelled ``complaint``,
    counted once per sentence; those with >= 5 such sentences (the issue's threshold) and, as a
    second, clearly labelled column, >= 3 (200 gold sentences give few aspects with 5).

@@ -1,4 +1,4 @@
-"""Privacy benchmark: recall of vocmine.privacy.redact on planted personal data, and how much real text it alters.
+"""Privacy benchmark: recall of vocmine.core.privacy.redact on planted personal data, and how much real text it alters.
 
 Reads the planted corpus (tests/fixtures/planted_pii.jsonl, written by bench/make_planted_pii.py) and
 real review text from --data (the public datasets described in ../shared/data/README.md).
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vocmine import privacy  # noqa: E402
+from vocmine.core import privacy  # noqa: E402
 
 PLANTED = ROOT / "tests" / "fixtures" / "planted_pii.jsonl"
 # (folder, file, text column)
@@ -78,7 +78,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--throughput", action="store_true", help="also time redact() over all sampled sentences")
     ap.add_argument("--baseline", metavar="FILE", help="with --throughput: also time the redact() of another "
-                    "privacy.py, e.g. one saved with `git show HEAD~1:vocmine/privacy.py > /tmp/old_privacy.py`")
+                    "privacy.py, e.g. one saved with `git show HEAD~1:vocmine/core/privacy.py > /tmp/old_privacy.py`")
     args = ap.parse_args()
 
     per_kind, missed = planted_recall(Path(args.planted))
@@ -121,7 +121,7 @@ def main() -> int:
 
     if args.throughput and sample_all:
         chars = sum(map(len, sample_all))
-        contenders = [("vocmine.privacy", privacy.redact)]
+        contenders = [("vocmine.core.privacy", privacy.redact)]
         if args.baseline:
             spec = importlib.util.spec_from_file_location("baseline_privacy", args.baseline)
             module = importlib.util.module_from_spec(spec)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 DOC = Path(__file__).with_name("cli.md")
 INTRO = """# CLI reference
@@ -35,7 +35,7 @@ def _section(runner: CliRunner, path: list[str], level: int) -> list[str]:
 def render() -> str:
     import click
 
-    from vocmine.cli import VocmineGroup
+    from vocmine.cli.main import VocmineGroup
 
     runner = CliRunner()
     parts = [INTRO, "## vocmine\n", "```text", runner.invoke(cli, ["--help"], prog_name="vocmine").output.rstrip(), "```\n"]

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import browser  # noqa: E402
 
-from vocmine.demo import build  # noqa: E402
+from vocmine.jobs.demo import build  # noqa: E402
 
 
 def main() -> None:

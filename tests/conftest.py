@@ -42,7 +42,7 @@ def count(ws, table="feedback", where="1=1", args=()):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """The demo built once per test session (exports, ingest, analyze); tests must not change it."""
-    from vocmine.demo import build
+    from vocmine.jobs.demo import build
 
     root = tmp_path_factory.mktemp("demo")
     build(root)

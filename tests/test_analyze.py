@@ -4,7 +4,7 @@ import json
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 from conftest import count
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from conftest import FIXTURES
 
 import vocmine
-from vocmine import analyze as analyze_mod
+from vocmine.understand import analyze as analyze_mod
 
 
 def _build(path, monkeypatch, workers: str):

@@ -164,7 +164,7 @@ def test_empty_doc():
 # -- the demo's English complaint templates, through the parser path ----------------------------
 
 def _demo_templates():
-    from vocmine import demo_data
+    from vocmine.jobs import demo_data
 
     return [(theme, tpl) for theme in demo_data.COMPLAINT_THEMES for tpl in dict.fromkeys(demo_data._EN[theme])]
 
@@ -173,7 +173,7 @@ def _demo_sentences(tpl, tries=4):
     """Expansions of one template over every product context, drawn with fixed seeds."""
     import random
 
-    from vocmine import demo_data
+    from vocmine.jobs import demo_data
 
     out = set()
     for seed in range(tries):

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.errors import ConfigError
+from vocmine.cli.main import cli
+from vocmine.core.errors import ConfigError
 
 from conftest import FIXTURES
 
@@ -143,8 +143,8 @@ def test_taxonomy_still_adds_domain_words(restaurant, tmp_path):
 
 def test_groups_merge_by_meaning_with_the_packaged_embedder(tmp_path):
     _needs_parser()
-    from vocmine.analyze import merge_by_meaning
-    from vocmine.embed import get_embedder
+    from vocmine.understand.analyze import merge_by_meaning
+    from vocmine.decide.embed import get_embedder
 
     path = tmp_path / "m.csv"
     rows = ["The fabric is thin.", "The fabric was thin.", "The material is thin.", "The material was thin.",

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
 START, END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"

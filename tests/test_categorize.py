@@ -2,7 +2,7 @@
 import numpy as np
 
 import vocmine
-from vocmine.categorize import Categorizer, label
+from vocmine.decide.categorize import Categorizer, label
 
 TAXONOMY = vocmine.load_taxonomy()
 

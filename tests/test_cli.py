@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 from conftest import count
 

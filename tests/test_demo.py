@@ -4,8 +4,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from vocmine.cli import cli
-from vocmine.demo_data import generate
+from vocmine.cli.main import cli
+from vocmine.jobs.demo_data import generate
 
 
 def _db(demo_dir):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from vocmine.demo_data import COMPLAINT_THEMES, PRAISE_THEMES, generate, weight_complaints_by_week
+from vocmine.jobs.demo_data import COMPLAINT_THEMES, PRAISE_THEMES, generate, weight_complaints_by_week
 
 START = datetime(2026, 8, 3, tzinfo=timezone.utc)
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import vocmine
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import vocmine
-from vocmine import plugins
-from vocmine.embed import (KiwiLsaEmbedder, MiniLMEmbedder, SentenceTransformerEmbedder, cached_vectors,
-                           get_embedder, minilm_path)
+from vocmine.core import plugins
+from vocmine.decide.embed import (
+    KiwiLsaEmbedder, MiniLMEmbedder, SentenceTransformerEmbedder, cached_vectors, get_embedder, minilm_path,
+)
 
 KO = ["생각보다 무거워요", "가방이 너무 무겁네요", "배송이 너무 늦어요", "택배가 일주일 넘게 안 와요",
       "배터리가 빨리 닳아요", "충전이 잘 안 돼요", "무게가 생각보다 많이 나가요", "배송이 느려요"]
@@ -97,7 +98,7 @@ def test_default_minilm_without_onnxruntime_is_torch_int8_under_the_same_name(tm
     monkeypatch.setenv("VOCMINE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
     emb = MiniLMEmbedder()
-    with caplog.at_level("WARNING", logger="vocmine.embed"):
+    with caplog.at_level("WARNING", logger="vocmine.decide.embed"):
         v = emb.embed(["the bag is heavier than expected"])
     assert emb.name == "minilm" and emb._fallback is not None and emb._session is None
     assert "onnxruntime unavailable" in caplog.text

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vocmine import load_taxonomy
-from vocmine.topic_stage import refresh
+from vocmine.decide.topic_stage import refresh
 
 DIM = 16
 WEEK, PREVIOUS = "2026-W38", "2026-W37"
@@ -185,8 +185,8 @@ def test_weekly_report_lists_each_cause_once_with_both_languages(families, tmp_p
 def test_changelog_names_a_mixed_family_per_language_with_the_teams_labels(families):
     """The "you said" pages name what customers said by its family: per language, the team's
     rename of a family that spans languages wins over the taxonomy's name."""
-    from vocmine.loop import _topic_names
-    from vocmine.topics import apply_rename
+    from vocmine.act.loop import _topic_names
+    from vocmine.decide.topics import apply_rename
 
     conn = families.db.conn
     delivery = _family(conn, 1)

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 import vocmine
-from vocmine.errors import ConfigError, SourceError
+from vocmine.core.errors import ConfigError, SourceError
 
 from conftest import FIXTURES, count
 
@@ -240,7 +240,7 @@ def test_a_survey_score_without_a_comment_is_stored_and_counts_in_nps(ws, write_
 # -- bad input at the library level (the CLI cases are in test_bad_inputs.py) ----------------------
 
 def test_encoding_is_judged_with_a_mojibake_check(tmp_path):
-    from vocmine.sources.encoding import decode_line, detect_encoding, reads_as
+    from vocmine.collect.sources.encoding import decode_line, detect_encoding, reads_as
 
     latin = tmp_path / "latin.csv"
     latin.write_bytes("id,text\n1,café crème brûlée\n2,Größe passt nicht\n".encode("latin-1"))
@@ -292,7 +292,7 @@ def test_duplicate_ids_keep_the_first_on_every_run(ws, write_csv):
     ([70, 85, 92, 40, 100, 55], 100.0), ([4.5, 3, 5], 5.0),
 ])
 def test_rating_scale_is_inferred_per_file(numbers, scale):
-    from vocmine.ingest import infer_rating_scale
+    from vocmine.collect.ingest import infer_rating_scale
 
     assert infer_rating_scale(numbers) == scale
 
@@ -338,7 +338,7 @@ def test_xlsx_serial_dates_use_the_workbook_date_system(ws, tmp_path):
 
 
 def test_excel_serial_dates_in_text():
-    from vocmine.dates import parse_datetime
+    from vocmine.core.dates import parse_datetime
 
     assert parse_datetime("45123.5") == "2023-07-16T12:00:00Z"
     assert parse_datetime(45123) == "2023-07-16T00:00:00Z"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from test_scrape import FAST, site  # noqa: F401 - fixture: a local review site for 'scrape'
 from test_trackers import GH_TOKEN, github  # noqa: F401 - fixture: a local GitHub API for 'tickets sync'
-from vocmine.cli import cli, jsonable
+from vocmine.cli.main import cli, jsonable
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.topic_stage import categorize_segments
+from vocmine.cli.main import cli
+from vocmine.decide.topic_stage import categorize_segments
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_cli_link_entries_and_trends(demo_ws):
 
 
 def test_word_for_word_allows_an_inflected_last_word_only():
-    from vocmine.loop import word_for_word
+    from vocmine.act.loop import word_for_word
 
     assert word_for_word("heavier than expected", "Heavier than expected")
     assert word_for_word("생각보다 무겁다", "생각보다 무거워요")

@@ -19,8 +19,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.loop import linked_feedback
+from vocmine.cli.main import cli
+from vocmine.act.loop import linked_feedback
 
 SENDER = "news@nimbus.test"
 SMTP_PASSWORD = "s3cret-SMTP-pass-991"
@@ -418,8 +418,8 @@ def test_two_concurrent_sends_never_send_twice(nws):
 def test_a_failing_run_leaves_a_concurrent_runs_send_alone(nws, monkeypatch, how):
     """A run whose connection fails marks its messages failed (retried later), but not one that a
     concurrent run sent after this run read the queue: that would send it a second time."""
-    import vocmine.notify as notify_mod
-    from vocmine.errors import ConfigError
+    import vocmine.tell.notify as notify_mod
+    from vocmine.core.errors import ConfigError
 
     expected, _, _ = _expected(nws)
     assert nws.notify()["queued"] == len(expected)

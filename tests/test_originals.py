@@ -5,8 +5,8 @@ import sqlite_utils
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.schema import MIGRATIONS
+from vocmine.cli.main import cli
+from vocmine.core.schema import MIGRATIONS
 
 ROWS = [["id", "review"], ["1", "Mail me at jane.doe@example.com, the strap broke"], ["2", "Too heavy for me"]]
 

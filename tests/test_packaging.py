@@ -21,7 +21,7 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     assert "vocmine/reports/README.md" in names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    assert "vocmine = vocmine.cli:main" in entry and "csv = vocmine.sources.csv_source:CsvSource" in entry
+    assert "vocmine = vocmine.cli:main" in entry and "csv = vocmine.collect.sources.csv_source:CsvSource" in entry
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from vocmine import privacy
-from vocmine.privacy import kinds, pseudonym, redact
+from vocmine.core import privacy
+from vocmine.core.privacy import kinds, pseudonym, redact
 
 from conftest import FIXTURES, count
 
@@ -274,7 +274,7 @@ def test_kinds_counts_known_names():
 
 
 def test_personal_data_planted_in_the_demo_is_redacted():
-    from vocmine.demo_data import generate
+    from vocmine.jobs.demo_data import generate
 
     data = generate(seed=7)
     items = data.reviews + data.survey

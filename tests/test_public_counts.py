@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.dates import week_monday
-from vocmine.errors import VocmineError
+from vocmine.cli.main import cli
+from vocmine.core.dates import week_monday
+from vocmine.core.errors import VocmineError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from vocmine.errors import ConfigError
-from vocmine.publish import (MarkdownPublisher, Publisher, SitePublisher, render_changelog, render_message,
-                             render_site, render_weekly)
-from vocmine.publish.charts import bar_chart
-from vocmine.publish.templates import md_escape
+from vocmine.core.errors import ConfigError
+from vocmine.tell.publish import (
+    MarkdownPublisher, Publisher, SitePublisher, render_changelog, render_message, render_site, render_weekly,
+)
+from vocmine.tell.publish.charts import bar_chart
+from vocmine.tell.publish.templates import md_escape
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://example.com/changes/"
@@ -592,7 +593,7 @@ def test_md_escape(raw, escaped):
 
 
 def test_site_colours_have_enough_contrast():
-    from vocmine.resources import data_path
+    from vocmine.core.resources import data_path
 
     css = (data_path("reports") / "site.css").read_text(encoding="utf-8")
     colours = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))

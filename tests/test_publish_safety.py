@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.errors import VocmineError
-from vocmine.privacy import redact
-from vocmine.publish import render_changelog, render_message, render_site, render_weekly
-from vocmine.publish.files import MANIFEST, OutputError
-from vocmine.publish.gate import Gate
-from vocmine.publish.templates import md_url, safe_url
+from vocmine.cli.main import cli
+from vocmine.core.errors import VocmineError
+from vocmine.core.privacy import redact
+from vocmine.tell.publish import render_changelog, render_message, render_site, render_weekly
+from vocmine.tell.publish.files import MANIFEST, OutputError
+from vocmine.tell.publish.gate import Gate
+from vocmine.tell.publish.templates import md_url, safe_url
 
 from test_publish import SITE, make_entries, make_weekly
 
@@ -434,8 +434,8 @@ def test_a_write_that_fails_for_real_leaves_old_files_and_no_temp_file(tmp_path)
 import resource, signal, sys
 sys.path.insert(0, {str(TESTS)!r})
 from test_publish import SITE, make_entries
-from vocmine.errors import VocmineError
-from vocmine.publish import render_site
+from vocmine.core.errors import VocmineError
+from vocmine.tell.publish import render_site
 entries = make_entries()
 entries[0]["did"]["en"] = "A much longer story. " * 2000
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -495,7 +495,7 @@ def test_output_folder_that_is_a_file_is_refused(tmp_path):
 
 
 def test_folders_an_older_vocmine_wrote_are_adopted_without_force(tmp_path):
-    from vocmine.publish.files import MANIFEST, write_tree
+    from vocmine.tell.publish.files import MANIFEST, write_tree
 
     site = tmp_path / "site"
     (site / "entries").mkdir(parents=True)

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, count
-from vocmine.cli import cli
-from vocmine.errors import ConfigError, SourceError
+from vocmine.cli.main import cli
+from vocmine.core.errors import ConfigError, SourceError
 
 REDDIT = FIXTURES / "reddit"
 CLIENT_ID, SECRET = "vocmine-test-id", "s3cret-never-logged-9Qx"
@@ -272,7 +272,7 @@ def test_cli_missing_credentials_is_one_line(tmp_path, monkeypatch):
 
 
 def test_docs_page_covers_every_option():
-    from vocmine.cli_collect import reddit_command
+    from vocmine.cli.collect import reddit_command
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "collect-reddit.md").read_text(encoding="utf-8")
     for p in reddit_command.params:

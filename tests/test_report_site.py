@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.demo_data import generate
+from vocmine.cli.main import cli
+from vocmine.jobs.demo_data import generate
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, count
-from vocmine.cli import cli
-from vocmine.errors import ConfigError
+from vocmine.cli.main import cli
+from vocmine.core.errors import ConfigError
 
 SITE = FIXTURES / "site"
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,8 +1,8 @@
 import pytest
 
-from vocmine.dates import parse_datetime
-from vocmine.ingest import FieldError, parse_rating
-from vocmine.lang import detect
+from vocmine.core.dates import parse_datetime
+from vocmine.collect.ingest import FieldError, parse_rating
+from vocmine.core.lang import detect
 
 
 @pytest.mark.parametrize("text, code", [

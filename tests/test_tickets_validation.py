@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine import loop
-from vocmine.cli import cli
-from vocmine.trackers import normalise_status
-from vocmine.trackers.status import DONE_WORDS
+from vocmine.act import loop
+from vocmine.cli.main import cli
+from vocmine.act.trackers import normalise_status
+from vocmine.act.trackers.status import DONE_WORDS
 
 from fakes import FakeApi
 

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine import secrets
-from vocmine.cli import cli
-from vocmine.errors import TrackerError, VocmineError
+from vocmine.core import secrets
+from vocmine.cli.main import cli
+from vocmine.core.errors import TrackerError, VocmineError
 
 from fakes import FakeApi
 

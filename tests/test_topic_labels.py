@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 import vocmine
-from vocmine.topic_labels import keyword_text_lower, make_label, strip_markup
+from vocmine.decide.topic_labels import keyword_text_lower, make_label, strip_markup
 
 LUGGAGE_KW = ["bag", "luggage", "bags", "baggage", "lost", "lost bag", "baggage claim", "claim", "found", "days"]
 
@@ -53,7 +53,7 @@ def test_a_taken_label_is_told_apart_by_what_sets_the_topic_apart():
 
 
 def test_handles_urls_rt_and_numbers_are_never_keywords_nor_labels():
-    from vocmine.topics import make_vectorizer
+    from vocmine.decide.topics import make_vectorizer
 
     docs = ["RT @united: flight delayed 3 hours again https://t.co/abc123 #fail",
             "@united flight delayed 45 minutes, gate agent rude www.example.com/x"]
@@ -98,7 +98,7 @@ def test_never_two_phrases_joined_by_a_slash(lang, kw, phrases):
 
 def test_refresh_labels_topics_end_to_end(tmp_path):
     """Through the topic stage's refresh: two topics, one with a non-fitting top phrase, one without phrases."""
-    from vocmine.topic_stage import refresh
+    from vocmine.decide.topic_stage import refresh
 
     ws = vocmine.open(tmp_path / "w.db")
     conn = ws.db.conn

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
+from vocmine.cli.main import cli
 
 HANGUL = re.compile(r"[가-힣]")
 
@@ -230,7 +230,7 @@ def test_weight_family_spikes_before_the_fix_and_falls_after_it(demo_ws):
 
 def test_undated_feedback_is_in_no_trend_period(ws):
     """A topic whose feedback is mostly undated is not "rising": undated rows are in no period."""
-    from vocmine.topics import _trends
+    from vocmine.decide.topics import _trends
 
     conn = ws.db.conn
     with conn:

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 import vocmine
-from vocmine.cli import cli
-from vocmine.errors import ConfigError, TrackerError
-from vocmine.trackers import get_tracker, normalise_status, public_notes
-from vocmine.trackers.jira import adf_to_text
+from vocmine.cli.main import cli
+from vocmine.core.errors import ConfigError, TrackerError
+from vocmine.act.trackers import get_tracker, normalise_status, public_notes
+from vocmine.act.trackers.jira import adf_to_text
 
 from fakes import FakeApi
 
@@ -216,7 +216,7 @@ def jira():
         rows = issues
         if m.group(2):  # times of this fake Jira user are UTC
             since = m.group(2).replace(" ", "T") + ":00Z"
-            rows = [i for i in issues if vocmine.dates.parse_datetime(
+            rows = [i for i in issues if vocmine.core.dates.parse_datetime(
                 re.sub(r"(\d\d)(\d\d)$", r"\1:\2", i["fields"]["updated"])) >= since]
         start = int(body.get("nextPageToken") or 0)
         chunk = rows[start:start + body["maxResults"]]

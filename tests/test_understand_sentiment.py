@@ -3,16 +3,10 @@ import os
 
 import pytest
 
-from vocmine.errors import ModelError
+from vocmine.core.errors import ModelError
 from vocmine.understand.segment import segment
 from vocmine.understand.sentiment import (
-    Judgement,
-    LexiconSentiment,
-    TransformersSentiment,
-    decide,
-    get_sentiment,
-    label_polarities,
-    rating_prior,
+    Judgement, LexiconSentiment, TransformersSentiment, decide, get_sentiment, label_polarities, rating_prior,
 )
 
 MODEL = LexiconSentiment()

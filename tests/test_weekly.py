@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vocmine.cli import cli
-from vocmine.weekly import load_config, lock, starter_config
+from vocmine.cli.main import cli
+from vocmine.jobs.weekly import load_config, lock, starter_config
 
 DATA_TABLES = ("feedback", "segments", "phrases", "phrase_mentions", "analyzed", "tickets", "links", "changes",
                "segment_categories", "segment_topics", "topics", "notifications", "rejects")
@@ -399,7 +399,7 @@ def test_disk_full_during_weekly_is_one_line_and_the_next_run_resumes(tmp_path, 
 def test_a_real_enospc_write_is_one_line(tmp_path):
     import click
 
-    from vocmine.cli import VocmineGroup
+    from vocmine.cli.main import VocmineGroup
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")

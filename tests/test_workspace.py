@@ -3,8 +3,8 @@ import sqlite3
 import pytest
 
 import vocmine
-from vocmine.errors import WorkspaceError
-from vocmine.schema import MIGRATIONS
+from vocmine.core.errors import WorkspaceError
+from vocmine.core.schema import MIGRATIONS
 
 from conftest import count
 

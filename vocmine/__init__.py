@@ -9,10 +9,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import ConfigError, ModelError, SourceError, TrackerError, VocmineError, WorkspaceError  # noqa: E402
-from .feedback import Feedback, Reject  # noqa: E402
-from .resources import data_path, load_taxonomy  # noqa: E402
-from .workspace import Workspace, open  # noqa: E402,A004
+from vocmine.core.errors import ConfigError, ModelError, SourceError, TrackerError, VocmineError, WorkspaceError  # noqa: E402
+from vocmine.core.feedback import Feedback, Reject  # noqa: E402
+from vocmine.core.resources import data_path, load_taxonomy  # noqa: E402
+from vocmine.workspace import Workspace, open  # noqa: E402,A004
+from vocmine import _moved  # noqa: E402
+
+_moved.install()  # old module paths (vocmine.topics, vocmine.trackers.github, ...) for one release
 
 __all__ = [
     "open", "Workspace", "data_path", "load_taxonomy", "Feedback", "Reject", "VocmineError", "ConfigError", "SourceError",

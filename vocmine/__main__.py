@@ -1,3 +1,3 @@
-from .cli import main
+from vocmine.cli import main
 
 main()

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
-from . import __version__
-from .dates import now_iso, parse_datetime
-from .errors import ConfigError, WorkspaceError
-from .ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
-from .db import connect as db_connect, immediate as db_immediate, process_alive
-from .schema import MIGRATIONS
-from .sources.base import ColumnMap, FileSource, Source, file_source_for
+from vocmine import __version__
+from vocmine.core.dates import now_iso, parse_datetime
+from vocmine.core.errors import ConfigError, WorkspaceError
+from vocmine.collect.ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
+from vocmine.core.db import connect as db_connect, immediate as db_immediate, process_alive
+from vocmine.core.schema import MIGRATIONS
+from vocmine.collect.sources.base import ColumnMap, FileSource, Source, file_source_for
 
 if TYPE_CHECKING:
-    from .analyze import AnalyzeResult  # pandas is imported lazily: it is slow to import and only results need it
+    from vocmine.understand.analyze import AnalyzeResult  # pandas is imported lazily: it is slow to import and only results need it
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class Workspace:
             yield counts
         except BaseException as exc:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            from .secrets import scrub  # no credential an error message echoes is ever stored
+            from vocmine.core.secrets import scrub  # no credential an error message echoes is ever stored
 
             self._finish(run_id, status, counts, scrub(f"{type(exc).__name__}: {exc}"))
             raise
@@ -460,7 +460,7 @@ class Workspace:
         ``sentiment`` is "lexicon" (default) or a local transformers model directory;
         ``english_model`` an installed spaCy pipeline or directory.
         """
-        from .analyze import analyze
+        from vocmine.understand.analyze import analyze
 
         return analyze(self, sentiment=sentiment, english_model=english_model, reanalyze=reanalyze,
                        progress=progress)
@@ -468,7 +468,7 @@ class Workspace:
     def segments(self, *, feedback_id: int | None = None, complaint: bool | None = None, lang: str | None = None,
                  limit: int | None = None) -> "pd.DataFrame":
         """Return segments (sentences/clauses with sentiment and complaint flag) as a DataFrame."""
-        from .analyze import segments
+        from vocmine.understand.analyze import segments
 
         return segments(self, feedback_id=feedback_id, complaint=complaint, lang=lang, limit=limit)
 
@@ -482,7 +482,7 @@ class Workspace:
         (recent 4 weeks vs the 4 before; >1 rising), rating_impact. ``rating`` keeps feedback
         with that rating or range: 1, "1-2", (1, 2); ``aspect`` the phrases about one aspect.
         """
-        from .analyze import phrases
+        from vocmine.understand.analyze import phrases
 
         return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
                        min_customers=min_customers, limit=limit, aspect=aspect)
@@ -500,7 +500,7 @@ class Workspace:
         grammar of complaint segments, with no word list; ``min_score`` keeps the aspects at or
         above that score. See docs/aspects.md.
         """
-        from .aspects import aspects
+        from vocmine.understand.aspects import aspects
 
         return aspects(self, since=since, until=until, lang=lang, source=source, rating=rating,
                        min_customers=min_customers, limit=limit, min_score=min_score,
@@ -510,7 +510,7 @@ class Workspace:
                source: str | None = None, quotes: int = 10) -> dict[str, Any]:
         """Return one aspect in detail: its figures, every opinion with its count, its phrases and
         up to ``quotes`` redacted quotes (newest first). ``ConfigError`` if no complaint names it."""
-        from .aspects import aspect
+        from vocmine.understand.aspects import aspect
 
         return aspect(self, name, lang=lang, since=since, until=until, source=source, quotes=quotes)
 
@@ -523,7 +523,7 @@ class Workspace:
         Columns: key, name, week, volume (distinct feedback), segments, sentiment, share, baseline
         (mean of the trailing ``window`` weeks), spike ("up"/"down"/""), new.
         """
-        from .trends import flag, weekly
+        from vocmine.decide.trends import flag, weekly
 
         df = flag(weekly(self, by, complaints_only=complaints_only, lang=lang, source=source),
                   window=window, sigma=sigma)
@@ -532,7 +532,7 @@ class Workspace:
 
     def impact(self, by: str = "topic") -> "pd.DataFrame":
         """Return each topic's (phrase's, category's) effect on NPS, CSAT and rating: with vs without it."""
-        from .trends import impact
+        from vocmine.decide.trends import impact
 
         df = impact(self, by)
         if len(df):
@@ -545,8 +545,8 @@ class Workspace:
             return dict(conn.execute("select id, phrase from phrases"))
         if by in ("topic", "parent"):
             return dict(conn.execute("select id, coalesce(custom_label, label) from topics"))
-        from .categorize import label
-        from .resources import load_taxonomy
+        from vocmine.decide.categorize import label
+        from vocmine.core.resources import load_taxonomy
 
         tax = load_taxonomy()
         return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
@@ -555,31 +555,31 @@ class Workspace:
         """Rank ticket <-> phrase/topic matches (score, evidence), store them as suggestions, return them.
 
         ``taxonomy`` (a YAML path or dict) defaults to the workspace's accepted one, else the packaged one."""
-        from .loop import suggest_links
+        from vocmine.act.loop import suggest_links
 
         return suggest_links(self, min_score=min_score, taxonomy=taxonomy)
 
     def links(self, status: str | None = None) -> "pd.DataFrame":
         """Return ticket links (suggested, accepted, rejected) as a DataFrame."""
-        from .loop import links
+        from vocmine.act.loop import links
 
         return links(self, status)
 
     def accept_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
         """Accept a link from a ticket (key) to a phrase (its words) or a topic ("topic:12")."""
-        from .loop import decide_link
+        from vocmine.act.loop import decide_link
 
         return decide_link(self, ticket, target, "accepted", target_type=target_type, by="api")
 
     def reject_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
         """Reject a link; a rejected pair is never suggested again."""
-        from .loop import decide_link
+        from vocmine.act.loop import decide_link
 
         return decide_link(self, ticket, target, "rejected", target_type=target_type, by="api")
 
     def build_entries(self, weeks: int = 4) -> list[dict[str, Any]]:
         """Create or refresh a "you said, we did" draft per shipped ticket with accepted links."""
-        from .loop import build_entries
+        from vocmine.act.loop import build_entries
 
         return build_entries(self, weeks=weeks)
 
@@ -588,15 +588,15 @@ class Workspace:
 
         The list shows as a table in Jupyter; ``.to_frame()`` gives a DataFrame.
         """
-        from .loop import entries
-        from .plots import Entries
+        from vocmine.act.loop import entries
+        from vocmine.tell.plots import Entries
 
         return Entries(entries(self, status))
 
     def edit_entry(self, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
                    did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
         """Edit an entry's public wording (kept across rebuilds) and/or approve it for publishing."""
-        from .loop import edit_entry
+        from vocmine.act.loop import edit_entry
 
         return edit_entry(self, entry, title_en=title_en, title_ko=title_ko, did_en=did_en, did_ko=did_ko,
                           approve=approve)
@@ -620,7 +620,7 @@ class Workspace:
         Statuses are normalised ("fixed" -> done); a ticket with an unreadable date or unknown
         status is stored with that field emptied and reported by key (see trackers.store).
         """
-        from .trackers.store import import_tickets
+        from vocmine.act.trackers.store import import_tickets
 
         return int(import_tickets(self, tickets, tracker=tracker)["new"])
 
@@ -631,7 +631,7 @@ class Workspace:
         new_topics, outliers, outlier_share, topics). ``refit=True`` rediscovers all topics and
         maps old ids to new (``topic_lineage``); ``embedder`` is a name or a local model folder;
         ``taxonomy`` a taxonomy dict or YAML path (default: the workspace's accepted one, else vocmine's)."""
-        from .topic_stage import update_topics
+        from vocmine.decide.topic_stage import update_topics
 
         return update_topics(self, refit=refit, all_segments=all_segments, embedder=embedder, taxonomy=taxonomy,
                              progress=progress)
@@ -639,46 +639,46 @@ class Workspace:
     def topics(self, lang: str | None = None, include_merged: bool = False, limit: int | None = None) -> "pd.DataFrame":
         """Return topics, biggest first: id, label, language, category, parent_id, parent, size,
         customers, keywords, trend (latest 4 weeks / 4 before), status, merged_into, labels."""
-        from .topics import topics_frame
+        from vocmine.decide.topics import topics_frame
 
         return topics_frame(self, lang=lang, include_merged=include_merged, limit=limit)
 
     def topic(self, topic_id: int) -> Any:
         """Return one Topic (``.examples(n)`` redacted quotes, ``.trend()``, ``.label``, ``.size``...)."""
-        from .topics import Topic
+        from vocmine.decide.topics import Topic
 
         return Topic(self, topic_id)
 
     def rename_topic(self, topic_id: int, label: str, lang: str | None = None) -> dict[str, Any]:
         """Rename a topic (``lang``: the label's language); the edit survives later runs and refits."""
-        from .topics import rename_topic
+        from vocmine.decide.topics import rename_topic
 
         return rename_topic(self, topic_id, label, lang)
 
     def merge_topics(self, target: int, *sources: int) -> dict[str, Any]:
         """Merge topics into ``target``; the edit survives later runs and refits. Returns the target."""
-        from .topics import merge_topics
+        from vocmine.decide.topics import merge_topics
 
         flat = [s for x in sources for s in (x if isinstance(x, (list, tuple)) else [x])]
         return merge_topics(self, target, flat)
 
     def split_topic(self, topic_id: int, parts: int | None = None) -> list[dict[str, Any]]:
         """Split a topic into 2+ (``parts``, default whichever of 2-4 separates best); returns the parts."""
-        from .topics import split_topic
+        from vocmine.decide.topics import split_topic
 
         return split_topic(self, topic_id, parts)
 
     def suggest_taxonomy(self) -> list[dict[str, Any]]:
         """Return proposals (new categories or keywords) for topics most of whose segments no
         taxonomy category takes; each has the topic ``id`` to accept it by."""
-        from .topic_stage import suggest_taxonomy
+        from vocmine.decide.topic_stage import suggest_taxonomy
 
         return suggest_taxonomy(self)
 
     def accept_taxonomy(self, *ids: int, file: str | os.PathLike | None = None) -> dict[str, Any]:
         """Write the suggestions for topic ``ids`` into a taxonomy YAML (``file``, else the
         workspace's copy, else a copy of the default beside the workspace) and use it from now on."""
-        from .topic_stage import accept_taxonomy
+        from vocmine.decide.topic_stage import accept_taxonomy
 
         flat = [int(s) for x in ids for s in (x if isinstance(x, (list, tuple)) else [x])]
         return accept_taxonomy(self, flat, file=file)
@@ -695,7 +695,7 @@ class Workspace:
         ``notes``. Incremental: on a listing seen newest first, paging stops at a page of known
         reviews (``full=True`` crawls everything). ``progress(pages, reviews)`` follows the crawl.
         """
-        from .collect.web import scrape
+        from vocmine.collect.web import scrape
 
         return scrape(self, [urls] if isinstance(urls, str) else list(urls), site=site, max_pages=max_pages,
                       source=source, cache=cache, full=full, settings=settings, progress=progress)
@@ -710,7 +710,7 @@ class Workspace:
         last run minus ``overlap_hours``. Credentials come from ``VOCMINE_REDDIT_*`` variables or
         praw.ini; ``client_settings`` go to PRAW (e.g. ``oauth_url``).
         """
-        from .collect.reddit import ingest_reddit
+        from vocmine.collect.reddit import ingest_reddit
 
         return ingest_reddit(self, subreddit, query=query, since=since, comments=comments, limit=limit,
                              more_limit=more_limit, overlap_hours=overlap_hours, source=source, reddit=reddit,
@@ -720,7 +720,7 @@ class Workspace:
 
     def tickets(self, status: str | None = None, tracker: str | None = None) -> "pd.DataFrame":
         """Return tickets as a DataFrame; ``status`` is open, in_progress or done (normalised)."""
-        from .trackers.local import tickets
+        from vocmine.act.trackers.local import tickets
 
         return tickets(self, status=status, tracker=tracker)
 
@@ -729,13 +729,13 @@ class Workspace:
 
         Fields: body, status, labels, release, done_at, url, public_note_en, public_note_ko.
         """
-        from .trackers.local import add_ticket
+        from vocmine.act.trackers.local import add_ticket
 
         return add_ticket(self, key, title, **fields)
 
     def update_ticket(self, key: str, tracker: str | None = None, **fields: Any) -> dict[str, Any]:
         """Change a ticket's fields (local first, else the tracker holding ``key``); later syncs keep them."""
-        from .trackers.local import update_ticket
+        from vocmine.act.trackers.local import update_ticket
 
         return update_ticket(self, key, tracker=tracker, **fields)
 
@@ -747,7 +747,7 @@ class Workspace:
         credentials default to environment variables and are never stored or logged. Without
         ``tracker``, every repository/project/team synced before is synced again.
         """
-        from .trackers.sync import sync, sync_all
+        from vocmine.act.trackers.sync import sync, sync_all
 
         if tracker is None:
             return sync_all(self, since=since, full=full, progress=progress, **config)
@@ -756,13 +756,13 @@ class Workspace:
     def notify(self, outbox: str | os.PathLike | None = None, send: bool = False, smtp: dict[str, Any] | None = None,
                dry_run: bool = False, site: dict[str, Any] | None = None, template_dir: Any = None) -> dict[str, Any]:
         """Write (and with ``send=True`` email) one message per consenting customer per approved entry, once."""
-        from .notify import notify
+        from vocmine.tell.notify import notify
 
         return notify(self, outbox=outbox, send=send, smtp=smtp, dry_run=dry_run, site=site, template_dir=template_dir)
 
     def notifications(self, status: str | None = None) -> "pd.DataFrame":
         """Return the customers told (or queued, failed, cancelled) about each entry, newest first."""
-        from .notify import notifications
+        from vocmine.tell.notify import notifications
 
         return notifications(self, status)
 
@@ -771,13 +771,13 @@ class Workspace:
 
         Only after checking the mail server's log: such a customer may already have the message.
         """
-        from .notify import resend_unknown
+        from vocmine.tell.notify import resend_unknown
 
         return resend_unknown(self, ids)
 
     def opt_out(self, contact: str) -> int:
         """Stop all messages to ``contact`` (an email address); returns how many contact rows changed."""
-        from .notify import opt_out
+        from vocmine.tell.notify import opt_out
 
         return opt_out(self, contact)
 
@@ -785,7 +785,7 @@ class Workspace:
 
     def weekly_data(self, week: str | None = None, *, lang: str = "en") -> dict[str, Any]:
         """The weekly report's data for an ISO week (default: the newest), as docs/publishing.md describes."""
-        from .report_stage import weekly_data
+        from vocmine.tell.report_stage import weekly_data
 
         return weekly_data(self, week, lang=lang, company=self.setting("site.company"))
 
@@ -796,7 +796,7 @@ class Workspace:
         Quotes that still match a personal-data pattern are left out (counted in the run and in
         ``gate``); ``force`` writes into a non-empty folder that vocmine did not write.
         """
-        from .report_stage import report
+        from vocmine.tell.report_stage import report
 
         return report(self, out_dir, week, lang=lang, template_dir=template_dir, force=force, gate=gate)
 
@@ -807,7 +807,7 @@ class Workspace:
         ``site`` keywords (``base_url``, ``company``, ``title_en``, ``title_ko``) are saved in the
         workspace settings and reused by later runs.
         """
-        from .report_stage import publish
+        from vocmine.tell.report_stage import publish
 
         return publish(self, out_dir, formats=tuple(formats), template_dir=template_dir,
                        languages=tuple(languages), **site)

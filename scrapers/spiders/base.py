@@ -169,7 +169,7 @@ class ReviewSpiderBase(scrapy.Spider):
             events.emit("failed", url=response.url, chain=chain, reason=f"not an HTML page ({ctype})")
             return
         found = self.reviews_on(response)
-        from vocmine.dates import parse_datetime
+        from vocmine.core.dates import parse_datetime
 
         ids = stable_ids(found.reviews, response.url, chain, parse_date=parse_datetime)
         new = sum(1 for i in ids if i not in self.known)

@@ -29,7 +29,7 @@ def scrapers_package() -> ModuleType:
     folder = Path(vocmine.__file__).resolve().parent.parent / "scrapers"
     init = folder / "__init__.py"
     if not init.is_file():
-        from ..errors import ConfigError
+        from vocmine.core.errors import ConfigError
 
         raise ConfigError("vocmine's scrapers package is missing from this installation; reinstall vocmine")
     spec = importlib.util.spec_from_file_location("vocmine.scrapers", init, submodule_search_locations=[str(folder)])

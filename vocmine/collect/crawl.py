@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    from . import scrapers_package
+    from vocmine.collect import scrapers_package
 
     scrapers_package()
     from scrapy import signals

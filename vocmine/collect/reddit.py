@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from .. import __version__
-from ..dates import parse_datetime
-from ..errors import ConfigError, SourceError
-from ..feedback import Feedback, Reject
-from ..ingest import IngestResult
+from vocmine import __version__
+from vocmine.core.dates import parse_datetime
+from vocmine.core.errors import ConfigError, SourceError
+from vocmine.core.feedback import Feedback, Reject
+from vocmine.collect.ingest import IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def reddit_client(*, requests_per_minute: int = 60, max_wait: float = 120.0,
     from praw.config import Config
     from praw.exceptions import MissingRequiredAttributeException
 
-    from .reddit_http import PoliteRequestor
+    from vocmine.collect.reddit_http import PoliteRequestor
 
     env = os.environ
     site = site or env.get(ENV_SITE) or None

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from vocmine.core.errors import ConfigError
 
 TOP_KEYS = ("name", "start_urls", "newest_first", "product", "product_name", "review", "fields", "next_page",
             "allowed_domains", "language")

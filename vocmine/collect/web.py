@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from ..dates import now_iso, parse_datetime
-from ..errors import ConfigError, SourceError
-from ..feedback import Feedback, Reject
-from ..ingest import IngestResult
-from .site_config import SiteConfig, load_site_config
+from vocmine.core.dates import now_iso, parse_datetime
+from vocmine.core.errors import ConfigError, SourceError
+from vocmine.core.feedback import Feedback, Reject
+from vocmine.collect.ingest import IngestResult
+from vocmine.collect.site_config import SiteConfig, load_site_config
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_PAGES = 100

@@ -59,7 +59,7 @@ def load_parser(name: str | None = None):
     key = name or ""
     if key in _PARSERS:
         return _PARSERS[key]
-    from .nlp import import_spacy
+    from vocmine.understand.nlp import import_spacy
 
     try:
         spacy = import_spacy(allow_torch=bool(name))
@@ -92,7 +92,7 @@ def parse(texts: list[str], nlp=None, batch_size: int = 256) -> list:
 
 @functools.lru_cache(maxsize=1)
 def _lexicon():
-    from .sentiment import english_lexicon
+    from vocmine.understand.sentiment import english_lexicon
 
     lex, negate, boosters = english_lexicon()
     return lex, negate, frozenset(boosters)
@@ -120,7 +120,7 @@ def _lemma(word: str) -> str:
     global _LEMMA
     if _LEMMA is None:
         try:  # lookup lemmas from spacy-lookups-data, through the phrase patterns' table
-            from .phrases_en import lemma
+            from vocmine.understand.phrases_en import lemma
         except ImportError:  # pragma: no cover - fall back to the word itself
             def lemma(w: str) -> str:
                 return w
@@ -185,7 +185,7 @@ DROP_ADV = frozenset("very really so quite pretty extremely super way much a bit
 TIME_UNITS = frozenset("second minute hour day week month year".split())
 TIMES = {"twice": "twice", "thrice": "three times"}
 # What "than" / "as" compares with when it is an expectation gap.
-from .phrases_en import EXPECT_REF as _EXPECT_REF  # the same reference names the patterns use
+from vocmine.understand.phrases_en import EXPECT_REF as _EXPECT_REF  # the same reference names the patterns use
 
 EXPECT_REF = dict(_EXPECT_REF)
 for _w in ("expect", "expected", "think", "thought", "anticipated", "imagined", "hoped", "pictured",

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-from ..errors import ModelError
+from vocmine.core.errors import ModelError
 
 log = logging.getLogger(__name__)
 

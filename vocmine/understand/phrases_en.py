@@ -103,7 +103,7 @@ class Match(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def _lemma_table():
-    from .nlp import get_english
+    from vocmine.understand.nlp import get_english
 
     nlp = get_english()
     try:
@@ -125,7 +125,7 @@ def lemma(word: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> tuple[dict[str, float], frozenset[str]]:
-    from .sentiment import english_lexicon
+    from vocmine.understand.sentiment import english_lexicon
 
     lex, negate, _ = english_lexicon()
     return lex, negate
@@ -364,7 +364,7 @@ def _match_at(toks: list[Tok], i: int) -> list[Match]:
 
 def tokens_from_text(text: str, offset: int = 0) -> list[Tok]:
     """Return tokens for ``text`` using spaCy's tokenizer and the lookup lemmas."""
-    from .nlp import get_english
+    from vocmine.understand.nlp import get_english
 
     doc = get_english().tokenizer(text)
     return [Tok(x.lower_, lemma(x.lower_), offset + x.idx, offset + x.idx + len(x.text)) for x in doc]

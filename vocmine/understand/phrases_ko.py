@@ -166,7 +166,7 @@ def _object(noun: str) -> str:
 
 def morphs_from_text(text: str, offset: int = 0) -> list[Morph]:
     """Return Kiwi morphemes of ``text`` with absolute character offsets."""
-    from .nlp import get_kiwi
+    from vocmine.understand.nlp import get_kiwi
 
     return [Morph(t.form, t.tag, offset + t.start, offset + t.start + t.len) for t in get_kiwi().tokenize(text)]
 

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .nlp import get_english, get_kiwi
+from vocmine.understand.nlp import get_english, get_kiwi
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol, Sequence
 
-from ..errors import ModelError
-from .segment import Segment, Token
+from vocmine.core.errors import ModelError
+from vocmine.understand.segment import Segment, Token
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,65 @@
+"""Excel .xlsx workbooks (the first sheet, or one named by ``sheet=``)."""
+from __future__ import annotations
+
+import zipfile
+from typing import Iterator
+
+from vocmine.core.errors import SourceError
+from vocmine.core.dates import EXCEL_SERIAL_RANGE
+from vocmine.core.feedback import Feedback, Note, Reject
+from vocmine.collect.sources.base import FileSource, unique_headers
+
+
+class XlsxSource(FileSource):
+    """Rows of a worksheet; the first non-empty row names the columns. Row numbers are Excel's."""
+
+    format = "xlsx"
+    extensions = (".xlsx", ".xlsm")
+
+    def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject | Note]:
+        try:
+            import openpyxl
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise SourceError("reading .xlsx needs openpyxl; pip install openpyxl") from exc
+        where = str(self.path)
+        try:
+            wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise SourceError(f"{where}: not a readable .xlsx workbook ({exc})") from exc
+        try:
+            sheet_name = self.options.get("sheet")
+            if sheet_name:
+                if sheet_name not in wb.sheetnames:
+                    raise SourceError(f"{where}: no sheet {sheet_name!r}; sheets: {', '.join(wb.sheetnames)}")
+                ws = wb[sheet_name]
+            else:
+                ws = wb.worksheets[0]
+            where = f"{where} [{ws.title}]"
+            total = ws.max_row or 0
+            header = None
+            cols = None
+            for row_no, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                if total:
+                    self.position = int(self.size * row_no / total)
+                if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                if header is None:
+                    header, notes = unique_headers(list(values), where)
+                    yield from notes
+                    cols = self.columns.resolve(header, where)
+                    from openpyxl.utils.datetime import from_excel
+                    epoch = getattr(wb, "epoch", None)
+                    continue
+                record = {h: v for h, v in zip(header, values)}
+                when = record.get(cols.created) if cols.created else None
+                if (isinstance(when, (int, float)) and not isinstance(when, bool)
+                        and EXCEL_SERIAL_RANGE[0] <= when < EXCEL_SERIAL_RANGE[1]):
+                    # A date cell without a date format arrives as its serial number; read it in the
+                    # workbook's own date system (1900, or 1904 for old Mac workbooks).
+                    record[cols.created] = from_excel(when, epoch) if epoch else from_excel(when)
+                yield cols.to_feedback(record, where, row_no, self.kind)
+            if header is None:
+                raise SourceError(f"{where}: the sheet is empty")
+        finally:
+            wb.close()
+        self.position = self.size

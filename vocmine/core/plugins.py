@@ -1,0 +1,66 @@
+"""Plugin registry: built-ins and third-party implementations alike register as entry points.
+
+Groups: ``vocmine.sources``, ``vocmine.embedders``, ``vocmine.trackers``, ``vocmine.publishers``.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from vocmine.core.errors import unknown_name
+
+# Used only when vocmine runs from a source tree that was never installed (no entry points).
+_BUILTINS: dict[str, dict[str, str]] = {
+    "vocmine.sources": {
+        "csv": "vocmine.collect.sources.csv_source:CsvSource",
+        "tsv": "vocmine.collect.sources.csv_source:TsvSource",
+        "json": "vocmine.collect.sources.json_source:JsonSource",
+        "jsonl": "vocmine.collect.sources.json_source:JsonlSource",
+        "xlsx": "vocmine.collect.sources.xlsx_source:XlsxSource",
+        "text": "vocmine.collect.sources.text_source:TextSource",
+    },
+    "vocmine.embedders": {
+        "minilm": "vocmine.decide.embed:MiniLMEmbedder",
+        "minilm-torch": "vocmine.decide.embed:MiniLMTorchEmbedder",
+        "minilm-fp32": "vocmine.decide.embed:MiniLMFP32Embedder",
+        "kiwi-lsa": "vocmine.decide.embed:KiwiLsaEmbedder",
+    },
+    "vocmine.trackers": {
+        "local": "vocmine.act.trackers.local:LocalTracker",
+        "github": "vocmine.act.trackers.github:GitHubTracker",
+        "jira": "vocmine.act.trackers.jira:JiraTracker",
+        "linear": "vocmine.act.trackers.linear:LinearTracker",
+    },
+    "vocmine.publishers": {
+        "site": "vocmine.tell.publish.site:SitePublisher",
+        "markdown": "vocmine.tell.publish.markdown:MarkdownPublisher",
+    },
+}
+_KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder",
+          "vocmine.trackers": "tracker", "vocmine.publishers": "publisher"}
+
+
+@functools.lru_cache(maxsize=None)
+def _table(group: str) -> dict[str, str]:
+    table = dict(_BUILTINS.get(group, {}))
+    for ep in entry_points(group=group):
+        table[ep.name] = ep.value
+    return table
+
+
+def names(group: str) -> list[str]:
+    """Return the registered implementation names of a plugin group, sorted."""
+    return sorted(_table(group))
+
+
+def load(group: str, name: str):
+    """Return the object registered as ``name`` in ``group``; ConfigError lists valid names."""
+    table = _table(group)
+    if name not in table:
+        raise unknown_name(_KINDS.get(group, group), name, table)
+    module, _, attr = table[name].partition(":")
+    obj = import_module(module)
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj

@@ -1,0 +1,151 @@
+"""Weekly volume and sentiment per topic, phrase or category; spikes, new topics, score impact.
+
+Weeks are ISO weeks (``2026-W36``) of the feedback's creation time. Feedback without one is
+undated: it is in no week (never the week it was ingested), so trends leave it out. Volume counts distinct feedback rows, so a review that says "heavy" twice
+counts once. A spike is a week whose volume leaves the band of the trailing ``window`` weeks
+(mean ± ``sigma`` standard deviations, with at least ``min_history`` weeks of history and at
+least ``min_volume`` items), which is how a rising problem shows before it spreads.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from vocmine.core.dates import weeks_between
+from vocmine.core.errors import ConfigError
+
+WEEK_SQL = (
+    "strftime('%Y', {c}, '-3 days', 'weekday 4') || '-W' || "
+    "printf('%02d', (strftime('%j', {c}, '-3 days', 'weekday 4') - 1) / 7 + 1)"
+)
+_KEYS = {
+    "topic": ("coalesce(t.merged_into, st.topic_id)", "join segment_topics st on st.segment_id = s.id "
+              "join topics t on t.id = st.topic_id"),
+    # Topic families: a topic's parent (the cause level: weight, delivery, ...), else the topic.
+    "parent": ("coalesce(e.parent_id, e.id)", "join segment_topics st on st.segment_id = s.id "
+               "join topics t on t.id = st.topic_id join topics e on e.id = coalesce(t.merged_into, t.id)"),
+    "category": ("sc.category", "join segment_categories sc on sc.segment_id = s.id and sc.category is not null"),
+    "phrase": ("coalesce(p.group_id, p.id)", "join phrase_mentions m on m.segment_id = s.id "
+               "join phrases p on p.id = m.phrase_id"),
+}
+
+
+def week_of(column: str = "f.created_at") -> str:
+    """Return SQL for the ISO week ('2026-W36') of a timestamp column; NULL for undated rows."""
+    return WEEK_SQL.format(c=column)
+
+
+def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
+           source: str | None = None) -> pd.DataFrame:
+    """Return one row per (key, week) with volume, complaints and mean sentiment; empty weeks as 0.
+
+    ``by`` is "topic", "parent" (topic families), "phrase" or "category"; undated feedback is left
+    out. Columns: key, week, volume (distinct feedback),
+    segments, sentiment (mean segment polarity), share (of all feedback that week).
+    """
+    if by not in _KEYS:
+        raise ConfigError(f"unknown trend key {by!r}; available: {', '.join(sorted(_KEYS))}")
+    key, join = _KEYS[by]
+    where = ["f.duplicate_of is null", "f.created_at is not null"]
+    args: list[Any] = []
+    if complaints_only:
+        where.append("s.complaint = 1")
+    if lang:
+        where.append("s.language = ?")
+        args.append(lang)
+    if source:
+        where.append("f.source = ?")
+        args.append(source)
+    sql = (
+        f"select {key} as key, {week_of()} as week, count(distinct f.id) as volume, count(*) as segments, "
+        f"avg(s.sentiment) as sentiment from segments s join feedback f on f.id = s.feedback_id {join} "
+        f"where {' and '.join(where)} group by 1, 2"
+    )
+    conn = ws.db.conn
+    df = pd.read_sql_query(sql, conn, params=args)
+    totals = dict(conn.execute(
+        f"select {week_of()} as week, count(*) from feedback f where f.duplicate_of is null and f.created_at is not null"
+        + (" and f.source = ?" if source else "") + " group by 1", [source] if source else []).fetchall())
+    if df.empty:
+        return df.assign(share=pd.Series(dtype=float))
+    weeks = weeks_between(min(totals), max(totals))
+    full = pd.MultiIndex.from_product([sorted(df["key"].unique(), key=str), weeks], names=["key", "week"])
+    df = df.set_index(["key", "week"]).reindex(full).reset_index()
+    df[["volume", "segments"]] = df[["volume", "segments"]].fillna(0).astype(int)
+    df["share"] = [v / totals[w] if totals.get(w) else 0.0 for v, w in zip(df["volume"], df["week"])]
+    return df
+
+
+def flag(df: pd.DataFrame, *, window: int = 8, sigma: float = 2.0, min_history: int = 3,
+         min_volume: int = 5, new_weeks: int = 2) -> pd.DataFrame:
+    """Add columns to a ``weekly`` frame: baseline, spike ("up", "down" or ""), new (bool).
+
+    The baseline of a week is the mean of the ``window`` weeks before it; a spike needs at least
+    ``min_history`` earlier weeks since the key first appeared. A key is new in the ``new_weeks``
+    weeks after its first non-zero week when nothing came before.
+    """
+    out = []
+    for _key, g in df.sort_values(["key", "week"]).groupby("key", sort=False):
+        g = g.copy()
+        vols = g["volume"].tolist()
+        first = next((i for i, v in enumerate(vols) if v > 0), len(vols))
+        base, spikes, new = [], [], []
+        for i, v in enumerate(vols):
+            hist = vols[max(first, i - window):i] if i > first else []
+            mean = sum(hist) / len(hist) if hist else math.nan
+            sd = (sum((x - mean) ** 2 for x in hist) / len(hist)) ** 0.5 if hist else math.nan
+            base.append(mean)
+            s = ""
+            if len(hist) >= min_history:
+                band = sigma * max(sd, 1.0)  # a flat history must not make one extra review a spike
+                if v >= min_volume and v > mean + band:
+                    s = "up"
+                elif mean >= min_volume and v < mean - band:
+                    s = "down"
+            spikes.append(s)
+            new.append(0 < first <= i < first + new_weeks and v >= min_volume)
+        g["baseline"], g["spike"], g["new"] = base, spikes, new
+        out.append(g)
+    return pd.concat(out, ignore_index=True) if out else df.assign(baseline=[], spike=[], new=[])
+
+
+def impact(ws, by: str = "topic") -> pd.DataFrame:
+    """Return, per key, the NPS, CSAT and mean rating of all feedback vs feedback without the key.
+
+    ``*_impact`` is the overall score minus the score without the key's feedback: negative means
+    the topic pulls the score down by that much.
+    """
+    if by not in _KEYS:
+        raise ConfigError(f"unknown impact key {by!r}; available: {', '.join(sorted(_KEYS))}")
+    key, join = _KEYS[by]
+    conn = ws.db.conn
+    fb = pd.read_sql_query(
+        "select f.id, f.nps, f.csat, case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale "
+        "else f.rating end as rating from feedback f where f.duplicate_of is null", conn).set_index("id")
+    members = pd.read_sql_query(
+        f"select distinct {key} as key, f.id as id from segments s join feedback f on f.id = s.feedback_id "
+        f"{join} where s.complaint = 1 and f.duplicate_of is null", conn)
+
+    def scores(frame: pd.DataFrame) -> dict[str, float]:
+        nps = frame["nps"].dropna()
+        csat = frame["csat"].dropna()
+        return {
+            "nps": round(100.0 * ((nps >= 9).mean() - (nps <= 6).mean()), 2) if len(nps) else math.nan,
+            "csat": round(100.0 * (csat >= 4).mean(), 2) if len(csat) else math.nan,
+            "rating": round(float(frame["rating"].dropna().mean()), 3) if frame["rating"].notna().any() else math.nan,
+        }
+
+    overall = scores(fb)
+    rows = []
+    for k, ids in members.groupby("key")["id"]:
+        without = scores(fb.drop(index=ids.tolist(), errors="ignore"))
+        with_ = scores(fb.loc[fb.index.intersection(ids.tolist())])
+        row = {"key": k, "feedback": len(ids)}
+        for m in ("nps", "csat", "rating"):
+            row[f"{m}_with"] = with_[m]
+            row[f"{m}_without"] = without[m]
+            row[f"{m}_impact"] = round(overall[m] - without[m], 3) if not math.isnan(overall[m]) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,496 @@
+"""The "tell" stage on the workspace side: the weekly report's data and the changelog site.
+
+``vocmine.tell.publish`` renders plain data and never reads the workspace; this module is the other
+half. ``weekly_data`` reads one ISO week out of the workspace into the weekly context that
+docs/publishing.md describes; ``report`` renders it; ``publish`` writes the public site (and/or
+a Markdown changelog) from the approved "you said, we did" entries.
+
+Everything here is a function of what is stored, never of the clock: re-running the same week
+on the same data writes byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from vocmine.core.dates import iso_week, week_monday
+from vocmine.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+TOP_TOPICS = 8
+TOP_PHRASES = 10
+HISTORY_WEEKS = 12
+SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
+
+
+def latest_week(ws) -> str | None:
+    """The ISO week of the newest dated feedback (what ``vocmine report`` shows by default).
+
+    Feedback without a date belongs to no week: it never makes the ingest week "the latest".
+    """
+    from vocmine.decide.trends import week_of
+
+    row = ws.db.conn.execute(f"select max({week_of()}) from feedback f where f.created_at is not null").fetchone()
+    return row[0] if row and row[0] else None
+
+
+def _no_dated_rows(ws) -> ConfigError:
+    """Return the error for a workspace whose feedback has no dates (so no week can be reported)."""
+    n = ws.db.conn.execute("select count(*) from feedback").fetchone()[0]
+    if not n:
+        return ConfigError("the workspace has no feedback yet; run 'vocmine ingest' first")
+    return ConfigError(
+        f"none of the {n:,} feedback rows has a date, so there is no week to report; ingest them again "
+        "naming the date column, e.g. 'vocmine ingest FILE --created COLUMN' (created= in Python)")
+
+
+def _coverage(span: tuple[date, date] | None, monday: date) -> dict[str, Any]:
+    """Return how much of the week starting ``monday`` the dated data covers: days, first, last."""
+    sunday = monday + timedelta(days=6)
+    if span is None or span[1] < monday or span[0] > sunday:
+        return {"days": 0, "first": None, "last": None}
+    first, last = max(monday, span[0]), min(sunday, span[1])
+    return {"days": (last - first).days + 1, "first": first.isoformat(), "last": last.isoformat()}
+
+
+def _topic_key(ws) -> str:
+    """Topic families (the cause level) once the topic stage has run; taxonomy categories before."""
+    conn = ws.db.conn
+    has = conn.execute("select 1 from topics where status = 'active' limit 1").fetchone()
+    return "parent" if has else "category"
+
+
+def _totals(conn, lo: str, hi: str) -> dict[str, int]:
+    """Return the counts of a period, by one rule: ``feedback`` counts every stored row dated in it
+    (as ``vocmine stats`` does); ``near_duplicates`` says how many of them the analysis leaves out,
+    and ``analysed``, ``complaints`` (feedback with a complaint) and ``customers`` are the rest."""
+    fb, dups = conn.execute(
+        "select count(*), count(duplicate_of) from feedback where created_at >= ? and created_at < ?",
+        (lo, hi)).fetchone()
+    customers = conn.execute(
+        "select count(distinct coalesce(author, 'fb' || id)) from feedback "
+        "where duplicate_of is null and created_at >= ? and created_at < ?", (lo, hi)).fetchone()[0]
+    complaints = conn.execute(
+        "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
+        "where s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?",
+        (lo, hi)).fetchone()[0]
+    return {"feedback": fb, "near_duplicates": dups, "analysed": fb - dups, "complaints": complaints,
+            "customers": customers}
+
+
+def _scores(conn, lo: str, hi: str) -> dict[str, Any]:
+    nps = [r[0] for r in conn.execute("select nps from feedback where nps is not null and duplicate_of is null "
+                                      "and created_at >= ? and created_at < ?", (lo, hi))]
+    csat = [r[0] for r in conn.execute("select csat from feedback where csat is not null and duplicate_of is null "
+                                       "and created_at >= ? and created_at < ?", (lo, hi))]
+    out: dict[str, Any] = {}
+    if nps:
+        out["nps"] = {"score": round(100.0 * (sum(v >= 9 for v in nps) - sum(v <= 6 for v in nps)) / len(nps), 1),
+                      "responses": len(nps)}
+    if csat:
+        out["csat"] = {"score": round(100.0 * sum(v >= 4 for v in csat) / len(csat), 1), "responses": len(csat)}
+    return out
+
+
+def _sentiment(conn, lo: str, hi: str) -> dict[str, Any] | None:
+    rows = dict(conn.execute(
+        "select s.label, count(*) from segments s join feedback f on f.id = s.feedback_id "
+        "where f.duplicate_of is null and f.created_at >= ? and f.created_at < ? group by 1", (lo, hi)).fetchall())
+    n = sum(rows.values())
+    if not n:
+        return None
+    return {k: round(rows.get(k, 0) / n, 4) for k in ("positive", "neutral", "negative")} | {"segments": n}
+
+
+def _iso(d: date) -> str:
+    return f"{d.isoformat()}T00:00:00Z"
+
+
+def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str | None = None,
+                top: int = TOP_TOPICS) -> dict[str, Any]:
+    """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md).
+
+    ``week`` defaults to the week of the newest dated feedback. Counts follow one rule (see
+    ``_totals``); feedback without a date is counted apart (``undated``), in no week. A week the
+    data does not cover whole is ``period.partial``: it is then compared with the week before
+    per day (``per_day``), never as a whole week. ConfigError when no feedback has a date.
+    """
+    from vocmine.act import loop
+    from vocmine.tell.publish.views import said_views
+    from vocmine.decide.trends import flag, weekly
+
+    conn = ws.db.conn
+    span_row = conn.execute("select min(created_at), max(created_at), count(*) - count(created_at) "
+                            "from feedback").fetchone()
+    if span_row[0] is None:
+        raise _no_dated_rows(ws)
+    span = (date.fromisoformat(span_row[0][:10]), date.fromisoformat(span_row[1][:10]))
+    week = week or latest_week(ws)
+    monday = week_monday(week)
+    lo, hi = _iso(monday), _iso(monday + timedelta(days=7))
+    plo = _iso(monday - timedelta(days=7))
+    first = monday - timedelta(weeks=HISTORY_WEEKS - 1)
+    weeks = [iso_week(first + timedelta(weeks=i)) for i in range(HISTORY_WEEKS)]
+
+    ctx: dict[str, Any] = {"week": week, "lang": lang}
+    if company:
+        ctx["company"] = company
+    # A week the data does not cover whole (it starts or ends inside it) is marked partial and
+    # compared with the week before per day, never as a whole week.
+    cover, pcover = _coverage(span, monday), _coverage(span, monday - timedelta(days=7))
+    partial = cover["days"] < 7
+    whole = not partial and pcover["days"] == 7  # both weeks whole: compare them as weeks
+    ctx["period"] = {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat(),
+                     "days": cover["days"], "data_start": cover["first"], "data_end": cover["last"],
+                     "partial": partial, "previous_days": pcover["days"]}
+    ctx["undated"] = span_row[2]
+    ctx["totals"] = _totals(conn, lo, hi)
+    previous = _totals(conn, plo, lo)
+    if whole:
+        ctx["previous"] = previous
+    elif cover["days"] and pcover["days"]:
+        ctx["per_day"] = {k: round(ctx["totals"][k] / cover["days"], 1) for k in ("feedback", "complaints")} | {
+            f"previous_{k}": round(previous[k] / pcover["days"], 1) for k in ("feedback", "complaints")} | {
+            "days": cover["days"], "previous_days": pcover["days"]}
+    ctx["volume"] = []
+    for w in weeks:
+        m = week_monday(w)
+        t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)))
+        ctx["volume"].append({"week": w, "feedback": t["feedback"], "complaints": t["complaints"]})
+    ctx["sources"] = [{"source": s, "feedback": n} for s, n in conn.execute(
+        "select source, count(*) from feedback where created_at >= ? and created_at < ? "
+        "group by 1 order by 2 desc, 1", (lo, hi))]
+    scores, prev = _scores(conn, lo, hi), _scores(conn, plo, lo)
+    for k, v in scores.items():
+        if k in prev:
+            v["previous"] = prev[k]["score"]
+    if scores:
+        ctx["scores"] = scores
+    sent = _sentiment(conn, lo, hi)
+    if sent:
+        psent = _sentiment(conn, plo, lo)
+        if psent:
+            sent["previous"] = {k: psent[k] for k in ("positive", "neutral", "negative")}
+        ctx["sentiment"] = sent
+
+    by = _topic_key(ws)
+    tax = _taxonomy(ws)
+    names = _topic_names(ws, by, tax)
+    counts = _languages(conn, by, lo, hi)
+    frame = weekly(ws, by)
+    spikes: list[dict[str, Any]] = []
+    topics: list[dict[str, Any]] = []
+    if len(frame):
+        frame = flag(frame[frame["week"] <= week])
+        cats = {}
+        if by != "category":
+            cats = dict(conn.execute("select id, category from topics"))
+        for key, g in frame.groupby("key", sort=False):
+            g = g.set_index("week")
+            if week not in g.index:
+                continue
+            row = g.loc[week]
+            prev_w = iso_week(monday - timedelta(days=7))
+            cat = cats.get(key) if by != "category" else key
+            by_lang, spans = names.get(key, ({}, []))
+            item = {
+                "id": key if by != "category" else None, "label": _shown(by_lang, spans, lang, str(key)),
+                "labels": by_lang, "category": cat, "category_label": _cat_label(tax, cat, lang),
+                "volume": int(row["volume"]), "previous": int(g.loc[prev_w]["volume"]) if prev_w in g.index else 0,
+                "languages": counts.get(key, {}),
+                # A partial week's fall is the calendar, not the customers: no drop, no whole-week change.
+                "spike": "" if partial and row["spike"] == "down" else row["spike"] or "", "new": bool(row["new"]),
+                "weekly": [{"week": w, "volume": int(g.loc[w]["volume"]) if w in g.index else 0} for w in weeks],
+            }
+            if not whole:
+                item["delta"] = None
+            if item["spike"]:
+                spikes.append({"kind": by, "label": item["label"], "week": week, "volume": item["volume"],
+                               "baseline": round(float(row["baseline"]), 1), "direction": item["spike"]})
+            if item["volume"] or item["previous"]:
+                topics.append(item)
+        topics.sort(key=lambda t: (-t["volume"], -t["previous"], t["label"]))
+        topics = topics[:top]
+        for t in topics:
+            order = sorted(t["languages"], key=lambda code: (code != lang, -t["languages"][code], code))
+            t["quotes"] = _quotes(conn, by, t["id"] if by != "category" else t["category"], lo, hi, order=order)
+    ctx["topics"] = topics
+
+    # Phrases of the last eight weeks: the trend compares the last four with the four before.
+    ph = ws.phrases(since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES)
+    ctx["phrases"] = [
+        {"phrase": r.phrase, "language": r.language, "customers": int(r.customers), "mentions": int(r.mentions),
+         "trend": None if r.trend != r.trend else round(float(r.trend), 2),
+         "examples": [q for q in list(r.examples)[:2]]}
+        for r in ph.itertuples()]
+    pframe = weekly(ws, "phrase")
+    if len(pframe):
+        pframe = flag(pframe[pframe["week"] <= week])
+        pnames = ws._names("phrase")
+        for r in pframe[(pframe["week"] == week) & (pframe["spike"] != "")].itertuples():
+            if partial and r.spike == "down":
+                continue
+            spikes.append({"kind": "phrase", "label": pnames.get(r.key, str(r.key)), "week": week,
+                           "volume": int(r.volume), "baseline": round(float(r.baseline), 1), "direction": r.spike})
+    ctx["spikes"] = spikes
+
+    ctx["tickets"] = _tickets(conn)
+    ctx["loop"] = _closure(ws, hi)
+    ctx["entries"] = []
+    for e in loop.entries(ws):
+        if (e.get("shipped_at") or "") < hi:
+            view = said_views(e, lang, ("en", "ko"))[0]  # the counts' wording; quotes stay in "said"
+            e["said_view"] = {k: v for k, v in view.items() if k != "quotes"} if view else None
+            ctx["entries"].append(e)
+    return ctx
+
+
+def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[str] | None = None) -> list[Any]:
+    """Return up to ``n`` short complaint quotes of ``key`` in the week, one per language (in ``order``,
+    then the others), so that a family's Korean complaints show beside its English ones."""
+    if by in ("topic", "parent"):
+        join = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id "
+                "join topics e on e.id = coalesce(t.merged_into, t.id)")
+        where = "coalesce(e.parent_id, e.id) = ?" if by == "parent" else "e.id = ?"
+    else:
+        join, where = "join segment_categories sc on sc.segment_id = s.id", "sc.category = ?"
+    # The shortest quotes of 12 to 160 characters, per language (so one language cannot crowd out
+    # another); a language with none has its shortest of 4 or more (Hangul says much in few).
+    rows = conn.execute(
+        "select text, lang from (select s.text as text, coalesce(s.language, 'und') as lang, "
+        "row_number() over (partition by coalesce(s.language, 'und') "
+        "order by length(s.text) < 12, length(s.text), s.id) as pos, length(s.text) < 12 as short, "
+        f"length(s.text) as size, s.id as sid from segments s join feedback f on f.id = s.feedback_id {join} "
+        f"where {where} and s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ? "
+        "and length(trim(s.text)) >= 4 and length(s.text) <= 160) where pos <= 40 order by short, size, sid",
+        (key, lo, hi)).fetchall()
+    rows = [(text, lang) for text, lang in rows if "[" not in text]
+    langs = list(dict.fromkeys([*(order or []), *(lang for _t, lang in rows)]))
+    out: list[Any] = []
+    for code in langs:
+        first = next((text for text, lang in rows if lang == code), None)
+        if first is not None and len(out) < n:
+            out.append({"text": first, "lang": code})
+    return out
+
+
+def _taxonomy(ws) -> dict[str, Any]:
+    """The workspace's taxonomy (its accepted copy, else the default): the categories' names."""
+    from vocmine.core.resources import load_taxonomy
+    from vocmine.decide.topic_stage import workspace_taxonomy
+
+    for load in (lambda: workspace_taxonomy(ws), load_taxonomy):
+        try:
+            return load()
+        except ConfigError as exc:
+            log.warning("weekly report: taxonomy not loaded (%s); category names fall back", exc)
+    return {"categories": []}
+
+
+def _cat_label(tax: dict[str, Any], category: str | None, lang: str) -> str | None:
+    from vocmine.decide.categorize import label
+
+    return label(tax, category, lang) if category else None
+
+
+def _topic_names(ws, by: str, tax: dict[str, Any]) -> dict[Any, tuple[dict[str, str], list[str]]]:
+    """Return each key's names by language and the languages it spans (key -> (names, spans)).
+
+    A topic: its label in its language, the team's labels in others. A family (status ``parent``):
+    per language, the team's label in that language, the team's own label, the category's label
+    (never its id), else the biggest child's label in that language; it spans its children's
+    languages. A category: its label in each of the taxonomy's languages."""
+    conn = ws.db.conn
+    if by == "category":
+        langs = list(tax.get("languages") or ("en", "ko"))
+        out: dict[Any, tuple[dict[str, str], list[str]]] = {}
+        for c in tax.get("categories") or []:
+            cid = str(c["id"])
+            out[cid] = ({code: _cat_label(tax, cid, code) for code in langs}, [])
+        return out
+    kids: dict[int, list[tuple]] = defaultdict(list)
+    for pid, klang, label, custom, size, tid in conn.execute(
+            "select parent_id, language, label, custom_label, size, id from topics "
+            "where status = 'active' and parent_id is not null"):
+        kids[pid].append((klang or "", custom or label, size or 0, tid))
+    langs = [str(c) for c in (tax.get("languages") or ("en", "ko"))]
+    out = {}
+    for tid, tlang, label, custom, raw, cat, status in conn.execute(
+            "select id, language, label, custom_label, labels, category, status from topics"):
+        team = json.loads(raw) if raw else {}
+        own = custom or label
+        if status != "parent":
+            names = {str(k): v for k, v in team.items() if v}
+            if own:
+                names[tlang or ""] = own
+            out[tid] = (names, [tlang or ""])
+            continue
+        children = kids.get(tid, [])
+        spans = sorted({k[0] for k in children}) or [tlang or ""]
+        names = {}
+        for code in dict.fromkeys([*spans, *langs]):
+            text = team.get(code) or (custom if tlang in (code, "mixed") else None)
+            if not text and cat:
+                text = _cat_label(tax, cat, code)
+                text = text if text != cat else None
+            if not text:
+                mine = [k for k in children if k[0] == code]
+                text = max(mine, key=lambda k: (k[2], -k[3]))[1] if mine else None
+            if text:
+                names[code] = text
+        if not names and own:
+            names[spans[0]] = own
+        out[tid] = (names, spans)
+    return out
+
+
+def _shown(names: dict[str, str], spans: list[str], lang: str, fallback: str) -> str:
+    """The label a report in ``lang`` shows: the name in ``lang`` (else in the key's first language),
+    then, for a key that spans languages, its names in the others ("Delivery / 배송")."""
+    first = names.get(lang) or next((names[c] for c in spans if names.get(c)), None) \
+        or next(iter(names.values()), None) or fallback
+    parts = [first]
+    if len(spans) > 1:
+        parts += [names[c] for c in spans if c != lang and names.get(c)]
+    return " / ".join(dict.fromkeys(parts))
+
+
+def _languages(conn, by: str, lo: str, hi: str) -> dict[Any, dict[str, int]]:
+    """Return key -> {segment language: feedback with a complaint in the week} (near-duplicates out)."""
+    from vocmine.decide.trends import _KEYS
+
+    key, join = _KEYS[by]
+    out: dict[Any, dict[str, int]] = defaultdict(dict)
+    for k, code, n in conn.execute(
+            f"select {key}, coalesce(s.language, 'und'), count(distinct f.id) from segments s "
+            f"join feedback f on f.id = s.feedback_id {join} where s.complaint = 1 and f.duplicate_of is null "
+            "and f.created_at >= ? and f.created_at < ? group by 1, 2 order by 1, 2", (lo, hi)):
+        out[k][code] = n
+    return out
+
+
+def _tickets(conn) -> list[dict[str, Any]]:
+    out = []
+    rows = conn.execute("select id, key, title, status, url, release from tickets order by coalesce(done_at, ''), key")
+    for tid, key, title, status, url, release in rows.fetchall():
+        targets = [r[0] for r in conn.execute(
+            "select coalesce(p.phrase, coalesce(tp.custom_label, tp.label)) from links l "
+            "left join phrases p on l.target_type = 'phrase' and p.id = l.target_id "
+            "left join topics tp on l.target_type = 'topic' and tp.id = l.target_id "
+            "where l.ticket_id = ? and l.status = 'accepted' order by l.score desc, l.id", (tid,))]
+        out.append({"key": key, "title": title, "status": status or "", "url": url, "release": release,
+                    "topics": [t for t in targets if t]})
+    return out
+
+
+def _closure(ws, hi: str) -> dict[str, Any]:
+    """Share of complaint volume linked to a shipped fix, and time from first complaint to fix."""
+    from vocmine.core.dates import parse_datetime
+    from vocmine.act.loop import DONE, linked_feedback
+
+    conn = ws.db.conn
+    volume = conn.execute(
+        "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
+        "where s.complaint = 1 and f.duplicate_of is null and f.created_at < ?", (hi,)).fetchone()[0]
+    linked: set[int] = set()
+    fixes = []
+    for tid, key, title, status, done_at in conn.execute(
+            "select id, key, title, status, done_at from tickets where done_at is not null and done_at < ? "
+            "order by done_at", (hi,)).fetchall():
+        if (status or "").lower() not in DONE:
+            continue
+        fids = {k: v for k, v in linked_feedback(conn, tid).items() if v["created_at"] and v["created_at"] < hi}
+        if not fids:
+            continue
+        linked |= set(fids)
+        first = min((v["created_at"] for v in fids.values() if v["created_at"]), default=None)
+        shipped = parse_datetime(done_at)
+        days = None
+        if first:
+            days = (datetime.fromisoformat(shipped[:10]) - datetime.fromisoformat(first[:10])).days
+        fixes.append({"ticket": key, "title": title, "first_complaint": first[:10] if first else None,
+                      "shipped_at": shipped[:10], "days": days})
+    days = [f["days"] for f in fixes if f["days"] is not None]
+    return {"linked_complaints": len(linked), "complaint_volume": volume,
+            "median_days_to_fix": statistics.median(days) if days else None, "fixes": fixes}
+
+
+def report(ws, out_dir: str | Path, week: str | None = None, *, lang: str = "en", company: str | None = None,
+           template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Path]:
+    """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``.
+
+    Customer quotes that still match a personal-data pattern are left out; the run records how
+    many (``quotes_withheld``; pass a ``vocmine.tell.publish.gate.Gate`` as ``gate`` to read them).
+    ``force`` writes into a non-empty folder that has no vocmine manifest.
+    """
+    from vocmine.tell.publish import render_weekly
+    from vocmine.tell.publish.gate import Gate
+
+    gate = gate if gate is not None else Gate()
+    company = company or ws.setting("site.company")
+    ctx = weekly_data(ws, week, lang=lang, company=company)
+    with ws.run("report", {"week": ctx["week"], "out": str(out_dir), "lang": lang, "force": force}) as counts:
+        paths = render_weekly(gate.weekly(ctx), out_dir, template_dir=template_dir, force=force)
+        counts.update({"week": ctx["week"], "files": len(paths), **gate.counts()})
+    return paths
+
+
+def site_settings(ws, **given: Any) -> dict[str, Any]:
+    """The site mapping from settings (``site.*``), with given values saved for later runs."""
+    for k, v in given.items():
+        if v:
+            if k not in SITE_KEYS:
+                raise ConfigError(f"unknown site setting {k!r}; available: {', '.join(SITE_KEYS)}")
+            ws.set_setting(f"site.{k}", str(v))
+    s = {k: ws.setting(f"site.{k}") for k in SITE_KEYS}
+    company = s["company"] or "Our team"
+    return {
+        "base_url": s["base_url"] or "https://example.com/changes/",
+        "company": company,
+        "title": {"en": s["title_en"] or f"{company}: you said, we did",
+                  "ko": s["title_ko"] or s["title_en"] or f"{company}: 고객 의견과 개선"},
+    }
+
+
+def publish(ws, out_dir: str | Path, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
+            languages: tuple[str, ...] = ("en", "ko"), force: bool = False, gate: Any = None,
+            **site: Any) -> list[Path]:
+    """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog.
+
+    Entries pass the privacy gate before any publisher (plugins too) sees them; the run records
+    how many quotes were left out (``quotes_withheld``; pass a ``vocmine.tell.publish.gate.Gate`` as
+    ``gate`` to read them). ``force`` writes into a non-empty folder without a vocmine manifest.
+    """
+    from vocmine.act import loop
+    from vocmine.core.plugins import load
+    from vocmine.tell.publish.gate import Gate
+
+    gate = gate if gate is not None else Gate()
+    conf = site_settings(ws, **site)
+    entries = [e for e in loop.entries(ws) if e["status"] in ("approved", "published")]
+    written: list[Path] = []
+    with ws.run("publish", {"out": str(out_dir), "formats": list(formats), "force": force}) as counts:
+        screened = gate.entries(entries)
+        options: dict[str, Any] = {"template_dir": template_dir, "languages": tuple(languages)}
+        if force:  # only then, so that a third-party publisher without 'force' keeps working
+            options["force"] = True
+        for fmt in formats:
+            cls = load("vocmine.publishers", fmt)
+            written += cls(conf, **options).publish(screened, out_dir)
+        counts.update({"entries": len(entries), "files": len(written), **gate.counts()})
+    log.info("published %d entries, %d files", len(entries), len(written))
+    return written
+
+
+def dumps(ctx: dict[str, Any]) -> str:
+    """The weekly context as JSON (``vocmine report --json``)."""
+    return json.dumps(ctx, ensure_ascii=False, indent=2, default=str)
+
+
+__all__ = ["weekly_data", "report", "publish", "site_settings", "latest_week", "dumps"]
