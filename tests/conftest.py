@@ -1,5 +1,6 @@
 import csv
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ os.environ.pop("VOCMINE_DB", None)
 os.environ.pop("VOCMINE_PSEUDONYM_KEY", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The tests mirror the stages (tests/collect, tests/decide, ...). Test modules have unique names, and
+# a few share fixtures across stages (the CLI's JSON checks use the scrape and tracker servers), so
+# every stage folder is importable by module name, as pytest's rootdir mode does for the one it runs.
+for _stage in sorted(p for p in Path(__file__).parent.iterdir() if p.is_dir() and p.name not in ("fixtures", "__pycache__")):
+    if str(_stage) not in sys.path:
+        sys.path.append(str(_stage))
 
 
 @pytest.fixture

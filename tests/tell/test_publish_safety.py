@@ -26,7 +26,7 @@ from vocmine.tell.publish.templates import md_url, safe_url
 from test_publish import SITE, make_entries, make_weekly
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parent.parent
 PLANTED = [json.loads(line) for line in (TESTS / "fixtures" / "planted_pii.jsonl").read_text(encoding="utf-8")
            .splitlines() if line.strip()]
 EMAIL_QUOTE = "Too heavy, write to jane.doe@example.org about it"
@@ -432,7 +432,7 @@ def test_a_write_that_fails_for_real_leaves_old_files_and_no_temp_file(tmp_path)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     script = f"""
 import resource, signal, sys
-sys.path.insert(0, {str(TESTS)!r})
+sys.path.insert(0, {str(Path(__file__).parent)!r})
 from test_publish import SITE, make_entries
 from vocmine.core.errors import VocmineError
 from vocmine.tell.publish import render_site

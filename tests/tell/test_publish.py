@@ -625,7 +625,7 @@ def _field(result, *names):
 
 @pytest.mark.slow
 def test_pages_load_in_a_browser_without_errors_or_requests(tmp_path):
-    if not (Path(__file__).parent / "browser.py").is_file():
+    if not (Path(__file__).parent.parent / "browser.py").is_file():
         pytest.skip("tests/browser.py (headless Chromium helper) is not in this checkout yet")
     if not any(shutil.which(b) for b in ("chromium", "chromium-headless-shell", "/usr/bin/chromium")):
         pytest.skip("no Chromium: install the chromium package to run browser tests")

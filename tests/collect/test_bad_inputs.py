@@ -5,7 +5,7 @@ exact outcome: rows stored, the message (naming file, row and field) and the exi
 runs generate the table in docs/reliability.md; the last test fails when the committed table
 differs. Rewrite it with:
 
-    VOCMINE_WRITE_DOCS=1 .venv/bin/python -m pytest -q tests/test_bad_inputs.py
+    VOCMINE_WRITE_DOCS=1 .venv/bin/python -m pytest -q tests/collect/test_bad_inputs.py
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from vocmine.cli.main import cli
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 START, END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
 
 
@@ -381,4 +381,4 @@ def test_reliability_doc_table_is_current(tmp_path_factory: pytest.TempPathFacto
         DOC.write_text(fresh, encoding="utf-8")
         return
     assert fresh == text, ("docs/reliability.md is out of date; rewrite it with "
-                           "VOCMINE_WRITE_DOCS=1 .venv/bin/python -m pytest -q tests/test_bad_inputs.py")
+                           "VOCMINE_WRITE_DOCS=1 .venv/bin/python -m pytest -q tests/collect/test_bad_inputs.py")

@@ -235,7 +235,7 @@ def test_planted_item_is_redacted(item):
 
 
 def test_planted_fixture_matches_its_generator():
-    script = Path(__file__).resolve().parent.parent / "bench" / "make_planted_pii.py"
+    script = Path(__file__).resolve().parents[2] / "bench" / "make_planted_pii.py"
     proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

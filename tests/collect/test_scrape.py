@@ -18,7 +18,7 @@ from vocmine.cli.main import cli
 from vocmine.core.errors import ConfigError
 
 SITE = FIXTURES / "site"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Fast but otherwise the shipped polite settings (robots.txt, AutoThrottle, limits).
 FAST = {"AUTOTHROTTLE_START_DELAY": 0, "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
 

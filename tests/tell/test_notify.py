@@ -24,7 +24,7 @@ from vocmine.act.loop import linked_feedback
 
 SENDER = "news@nimbus.test"
 SMTP_PASSWORD = "s3cret-SMTP-pass-991"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Inbox:

@@ -274,7 +274,7 @@ def test_cli_missing_credentials_is_one_line(tmp_path, monkeypatch):
 def test_docs_page_covers_every_option():
     from vocmine.cli.collect import reddit_command
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "collect-reddit.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "collect-reddit.md").read_text(encoding="utf-8")
     for p in reddit_command.params:
         if p.name != "help":
             assert p.opts[0] in page, f"{p.opts[0]} is not documented in docs/collect-reddit.md"
