@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from vocmine import __version__
-from vocmine.core.dates import now_iso, parse_datetime
+from vocmine.core.queries import feedback_where
+from vocmine.core.dates import now_iso
 from vocmine.core.errors import ConfigError, WorkspaceError
 from vocmine.collect.ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
 from vocmine.core.db import connect as db_connect, immediate as db_immediate, process_alive
@@ -321,7 +322,8 @@ class Workspace:
         """
         import pandas as pd
 
-        where, args = self._filters(source, since, until, language, rating, include_duplicates)
+        w = feedback_where(source=source, since=since, until=until, lang=language, rating=rating, table="",
+                           duplicates=include_duplicates)
         default = ["id", "source", "external_id", "kind", "author", "title", "text", "rating", "rating_scale",
                    "nps", "csat", "language", "created_at", "product", "url", "duplicate_of", "ingested_at"]
         cols = list(columns) if columns else default
@@ -329,42 +331,13 @@ class Workspace:
         bad = [c for c in cols if c not in known]
         if bad:
             raise ConfigError(f"unknown feedback column(s) {', '.join(bad)}; available: {', '.join(sorted(known))}")
-        sql = f"select {', '.join(cols)} from feedback{where} order by id"
+        sql = f"select {', '.join(cols)} from feedback{w.sql()} order by id"
         if limit:
             sql += f" limit {int(limit)}"
-        df = pd.read_sql_query(sql, self.db.conn, params=args)
+        df = pd.read_sql_query(sql, self.db.conn, params=w.args)
         if "created_at" in df:
             df["created_at"] = pd.to_datetime(df["created_at"], utc=True, errors="coerce")
         return df
-
-    def _filters(self, source, since, until, language, rating, include_duplicates=True) -> tuple[str, list]:
-        clauses, args = [], []
-        if source:
-            names = [source] if isinstance(source, str) else list(source)
-            clauses.append(f"source in ({','.join('?' * len(names))})")
-            args += names
-        for op, value in ((">=", since), ("<", until)):
-            if value:
-                try:
-                    iso = parse_datetime(value)
-                except ValueError as exc:
-                    raise ConfigError(f"bad date {value!r}: {exc}") from exc
-                clauses.append(f"created_at {op} ?")
-                args.append(iso)
-        if language:
-            clauses.append("language = ?")
-            args.append(language)
-        if rating is not None:
-            if isinstance(rating, (int, float)):
-                clauses.append("rating = ?")
-                args.append(float(rating))
-            else:
-                lo, hi = rating
-                clauses.append("rating between ? and ?")
-                args += [float(lo), float(hi)]
-        if not include_duplicates:
-            clauses.append("duplicate_of is null")
-        return (" where " + " and ".join(clauses) if clauses else ""), args
 
     def stats(self) -> dict[str, Any]:
         """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
@@ -754,11 +727,13 @@ class Workspace:
         return sync(self, tracker, since=since, full=full, progress=progress, **config)
 
     def notify(self, outbox: str | os.PathLike | None = None, send: bool = False, smtp: dict[str, Any] | None = None,
-               dry_run: bool = False, site: dict[str, Any] | None = None, template_dir: Any = None) -> dict[str, Any]:
+               dry_run: bool = False, site: dict[str, Any] | None = None, template_dir: Any = None,
+               notifier: Any = "smtp") -> dict[str, Any]:
         """Write (and with ``send=True`` email) one message per consenting customer per approved entry, once."""
         from vocmine.tell.notify import notify
 
-        return notify(self, outbox=outbox, send=send, smtp=smtp, dry_run=dry_run, site=site, template_dir=template_dir)
+        return notify(self, outbox=outbox, send=send, smtp=smtp, dry_run=dry_run, site=site, template_dir=template_dir,
+                      notifier=notifier)
 
     def notifications(self, status: str | None = None) -> "pd.DataFrame":
         """Return the customers told (or queued, failed, cancelled) about each entry, newest first."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from vocmine.core.queries import feedback_where
 from vocmine.core.dates import weeks_between
 from vocmine.core.errors import ConfigError
 
@@ -48,26 +49,19 @@ def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | N
     if by not in _KEYS:
         raise ConfigError(f"unknown trend key {by!r}; available: {', '.join(sorted(_KEYS))}")
     key, join = _KEYS[by]
-    where = ["f.duplicate_of is null", "f.created_at is not null"]
-    args: list[Any] = []
+    dated = feedback_where(source=source).add("f.created_at is not null")
+    where = dated.copy().eq("s.language", lang)
     if complaints_only:
-        where.append("s.complaint = 1")
-    if lang:
-        where.append("s.language = ?")
-        args.append(lang)
-    if source:
-        where.append("f.source = ?")
-        args.append(source)
+        where.add("s.complaint = 1")
     sql = (
         f"select {key} as key, {week_of()} as week, count(distinct f.id) as volume, count(*) as segments, "
-        f"avg(s.sentiment) as sentiment from segments s join feedback f on f.id = s.feedback_id {join} "
-        f"where {' and '.join(where)} group by 1, 2"
+        f"avg(s.sentiment) as sentiment from segments s join feedback f on f.id = s.feedback_id {join}"
+        f"{where.sql()} group by 1, 2"
     )
     conn = ws.db.conn
-    df = pd.read_sql_query(sql, conn, params=args)
+    df = pd.read_sql_query(sql, conn, params=where.args)
     totals = dict(conn.execute(
-        f"select {week_of()} as week, count(*) from feedback f where f.duplicate_of is null and f.created_at is not null"
-        + (" and f.source = ?" if source else "") + " group by 1", [source] if source else []).fetchall())
+        f"select {week_of()} as week, count(*) from feedback f{dated.sql()} group by 1", dated.args).fetchall())
     if df.empty:
         return df.assign(share=pd.Series(dtype=float))
     weeks = weeks_between(min(totals), max(totals))

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from vocmine.core.queries import Where, feedback_where, parse_rating_range  # noqa: F401 - re-exported
 from vocmine.core.dates import now_iso
 
 log = logging.getLogger(__name__)
@@ -474,51 +475,14 @@ def aspect_statistics(ws, *, sample: int = ASPECT_SAMPLE, min_mentions: int = 2)
     return len(stats)
 
 
-def parse_rating_range(value) -> tuple[float, float] | None:
-    """Return (low, high) from 2, "2", "1-2", (1, 2) or None; ConfigError on anything else."""
-    from vocmine.core.errors import ConfigError
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        return float(value), float(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return float(value[0]), float(value[1])
-    try:
-        lo, _, hi = str(value).partition("-")
-        return float(lo), float(hi or lo)
-    except ValueError:
-        raise ConfigError(f"bad rating range {value!r}; use a number or LOW-HIGH such as 1-2") from None
-
-
 def feedback_filter(*, since: str | None = None, until: str | None = None, lang: str | None = None,
-                    source: str | None = None, rating=None, lang_column: str = "f.language") -> tuple[list[str], list]:
-    """Return SQL conditions on ``feedback f`` and their arguments: not a near-duplicate, created in
-    [since, until), in ``lang`` (compared on ``lang_column``: a phrase's or segment's language
-    where the query has one), from ``source``, rated in ``rating`` (1, "1-2", (1, 2)).
-    ``ConfigError`` names a bad date or rating range."""
-    from vocmine.core.dates import parse_datetime
-    from vocmine.core.errors import ConfigError
-
-    clauses, args = ["f.duplicate_of is null"], []
-    for op, value in ((">=", since), ("<", until)):
-        if value:
-            try:
-                args.append(parse_datetime(value))
-            except ValueError as exc:
-                raise ConfigError(f"bad date {value!r}: {exc}") from exc
-            clauses.append(f"f.created_at {op} ?")
-    if lang:
-        clauses.append(f"{lang_column} = ?")
-        args.append(lang)
-    if source:
-        clauses.append("f.source = ?")
-        args.append(source)
-    rng = parse_rating_range(rating)
-    if rng:
-        clauses.append("f.rating between ? and ?")
-        args += list(rng)
-    return clauses, args
+                    source: str | None = None, rating=None, lang_column: str = "f.language") -> Where:
+    """Return the conditions on ``feedback f``: not a near-duplicate, created in [since, until), in
+    ``lang`` (compared on ``lang_column``: a phrase's or segment's language where the query has
+    one), from ``source``, rated in ``rating`` (1, "1-2", (1, 2)). ``ConfigError`` names a bad date
+    or rating range."""
+    return feedback_where(since=since, until=until, lang=lang, source=source, rating=rating,
+                          lang_column=lang_column)
 
 
 # A feedback row's rating on a 1-5 scale, whatever scale it was given on.
@@ -564,20 +528,17 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     from vocmine.understand import phrases as ph
 
     window = dict(since=since, until=until, lang=lang, source=source)
-    base, base_args = feedback_filter(**window)
-    base_where = " and ".join(base)
-    found, fargs = feedback_filter(**window, rating=rating)
-    fwhere = " and ".join(found)
-    clauses, args = feedback_filter(**window, rating=rating, lang_column="p.language")
+    base = feedback_filter(**window)
+    found = feedback_filter(**window, rating=rating)
+    mentions = feedback_filter(**window, rating=rating, lang_column="p.language")
     if aspect:
-        clauses.append("lower(coalesce(p.aspect, '')) = lower(?)")
-        args.append(aspect.strip())
+        mentions.add("lower(coalesce(p.aspect, '')) = lower(?)", aspect.strip())
     df = mention_frame(ws.db.conn, "coalesce(h.phrase, p.phrase) as phrase, p.language as language, "
                        "coalesce(h.aspect, p.aspect) as aspect, coalesce(h.opinion, p.opinion) as opinion",
-                       " and ".join(clauses), args)
-    total = complaint_feedback(ws.db.conn, fwhere, fargs)
+                       str(mentions), mentions.args)
+    total = complaint_feedback(ws.db.conn, str(found), found.args)
     # Rating impact compares with all feedback in the window, not only the filtered ratings.
-    overall = mean_rating(ws.db.conn, base_where, base_args)
+    overall = mean_rating(ws.db.conn, str(base), base.args)
     out = ph.rank(df.drop(columns=["language", "aspect", "opinion"]), total_complaints=total or None,
                   overall_rating=overall)
     if len(out):
@@ -594,17 +555,9 @@ def segments(ws, *, feedback_id: int | None = None, complaint: bool | None = Non
     """Return segments as a DataFrame, optionally for one feedback row, complaints only, or one language."""
     import pandas as pd
 
-    clauses, args = [], []
-    if feedback_id is not None:
-        clauses.append("feedback_id = ?")
-        args.append(int(feedback_id))
-    if complaint is not None:
-        clauses.append("complaint = ?")
-        args.append(int(complaint))
-    if lang:
-        clauses.append("language = ?")
-        args.append(lang)
-    sql = "select * from segments" + (" where " + " and ".join(clauses) if clauses else "") + " order by feedback_id, idx"
+    w = Where().eq("feedback_id", None if feedback_id is None else int(feedback_id))
+    w.eq("complaint", None if complaint is None else int(complaint)).eq("language", lang)
+    sql = f"select * from segments{w.sql()} order by feedback_id, idx"
     if limit:
         sql += f" limit {int(limit)}"
-    return pd.read_sql_query(sql, ws.db.conn, params=args)
+    return pd.read_sql_query(sql, ws.db.conn, params=w.args)

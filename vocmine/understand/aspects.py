@@ -18,21 +18,15 @@ def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, l
               source: str | None, rating=None):
     from vocmine.understand.analyze import complaint_feedback, feedback_filter, mean_rating, mention_frame
 
-    base, base_args = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
-    base_where = " and ".join(base)
-    clauses = base + ["p.aspect is not null", "p.aspect != ''"]
-    args = list(base_args)
-    if lang:
-        clauses.append("p.language = ?")
-        args.append(lang)
+    base = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
+    mentions = base.copy().add("p.aspect is not null").add("p.aspect != ''").eq("p.language", lang)
     if aspect:
-        clauses.append("lower(p.aspect) = lower(?)")
-        args.append(aspect.strip())
+        mentions.add("lower(p.aspect) = lower(?)", aspect.strip())
     conn = ws.db.conn
     df = mention_frame(conn, "p.aspect as phrase, p.language as language, p.opinion as opinion, "
-                       "coalesce(h.phrase, p.phrase) as grouped", " and ".join(clauses), args)
-    total = complaint_feedback(conn, base_where, base_args)
-    overall = mean_rating(conn, base_where, base_args)
+                       "coalesce(h.phrase, p.phrase) as grouped", str(mentions), mentions.args)
+    total = complaint_feedback(conn, str(base), base.args)
+    overall = mean_rating(conn, str(base), base.args)
     return df, total, overall
 
 
