@@ -1,9 +1,10 @@
 import csv
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from fakes import GitHubApi, SiteServer
 
 # Offline, always: a test that tried the network would fail here, not hang.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -12,13 +13,6 @@ os.environ.pop("VOCMINE_DB", None)
 os.environ.pop("VOCMINE_PSEUDONYM_KEY", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-# The tests mirror the stages (tests/collect, tests/decide, ...). Test modules have unique names, and
-# a few share fixtures across stages (the CLI's JSON checks use the scrape and tracker servers), so
-# every stage folder is importable by module name, as pytest's rootdir mode does for the one it runs.
-for _stage in sorted(p for p in Path(__file__).parent.iterdir() if p.is_dir() and p.name not in ("fixtures", "__pycache__")):
-    if str(_stage) not in sys.path:
-        sys.path.append(str(_stage))
 
 
 @pytest.fixture
@@ -55,3 +49,18 @@ def demo_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     build(root)
     return root
+
+
+# Servers shared across stages (the CLI's JSON checks crawl the site and sync from GitHub too).
+@pytest.fixture
+def site():
+    """The saved review pages of tests/fixtures/site, served on 127.0.0.1 (see fakes.SiteServer)."""
+    with SiteServer() as server:
+        yield server
+
+
+@pytest.fixture
+def github():
+    """GitHub's issues API for acme/app on 127.0.0.1, wanting fakes.GH_TOKEN (see fakes.GitHubApi)."""
+    with GitHubApi() as api:
+        yield api

@@ -14,9 +14,8 @@ from vocmine.core.errors import ConfigError, TrackerError
 from vocmine.act.trackers import get_tracker, normalise_status, public_notes
 from vocmine.act.trackers.jira import adf_to_text
 
-from fakes import FakeApi
+from fakes import GH_TOKEN, FakeApi
 
-GH_TOKEN = "ghp_SECRETgithubTOKEN123"
 JIRA_TOKEN = "ATATT-SECRET-jira-TOKEN-456"
 LINEAR_KEY = "lin_api_SECRETlinearKEY789"
 SECRETS = (GH_TOKEN, JIRA_TOKEN, LINEAR_KEY, base64.b64encode(f"pm@acme.test:{JIRA_TOKEN}".encode()).decode())
@@ -24,55 +23,7 @@ SECRETS = (GH_TOKEN, JIRA_TOKEN, LINEAR_KEY, base64.b64encode(f"pm@acme.test:{JI
 
 # -- GitHub ---------------------------------------------------------------------------------
 
-def _gh_issue(n, title, updated, state="open", body="", labels=(), milestone=None, closed=None, reason=None,
-              pr=False):
-    item = {"id": 1000 + n, "number": n, "title": title, "body": body, "state": state, "state_reason": reason,
-            "labels": [{"name": x} for x in labels], "milestone": {"title": milestone} if milestone else None,
-            "closed_at": closed, "created_at": "2026-08-01T09:00:00Z", "updated_at": updated,
-            "html_url": f"https://github.com/acme/app/issues/{n}"}
-    if pr:
-        item["pull_request"] = {"url": "https://api.github.com/repos/acme/app/pulls/%d" % n}
-    return item
-
-
-@pytest.fixture
-def github():
-    issues = [
-        _gh_issue(1, "Backpack too heavy", "2026-09-01T10:00:00Z", state="closed", milestone="2.4.0",
-                  closed="2026-09-23T01:00:00Z", labels=["weight"],
-                  body="Customers say heavier than expected.\n\nPublic note: The frame is now 28% lighter.\n\n"
-                       "공개 설명: 프레임이 28% 가벼워졌습니다.\n\nInternal: use 7075 aluminium."),
-        _gh_issue(2, "Faster delivery", "2026-09-02T10:00:00Z", labels=["in progress", "delivery"]),
-        _gh_issue(3, "Bump deps", "2026-09-03T10:00:00Z", pr=True),
-        _gh_issue(4, "Dark mode", "2026-09-04T10:00:00Z", state="closed", reason="not_planned",
-                  closed="2026-09-04T10:00:00Z"),
-        _gh_issue(5, "Zipper breaks", "2026-09-05T10:00:00Z", labels=["zipper"]),
-        _gh_issue(6, "Battery drain", "2026-09-06T10:00:00Z"),
-    ]
-
-    def handle(req):
-        if req["headers"].get("authorization") != f"Bearer {GH_TOKEN}":
-            return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
-        if req["path"] != "/repos/acme/app/issues":
-            return 404, {}, {"message": "Not Found"}
-        q = req["query"]
-        assert q["state"] == "all"
-        rows = sorted((i for i in issues if not q.get("since") or i["updated_at"] >= q["since"]),
-                      key=lambda i: i["updated_at"])
-        per, page = int(q.get("per_page", 30)), int(q.get("page", 1))
-        chunk = rows[(page - 1) * per: page * per]
-        headers = {}
-        if page * per < len(rows):
-            nq = dict(q, page=str(page + 1))
-            nxt = api.url + req["path"] + "?" + "&".join(f"{k}={v}" for k, v in nq.items())
-            headers["Link"] = f'<{nxt}>; rel="next", <{api.url}/x?page=1>; rel="first"'
-        return 200, headers, chunk
-
-    api = FakeApi(handle)
-    api.issues = issues
-    yield api
-    api.close()
-
+# The `github` fixture (conftest.py) is fakes.GitHubApi: issues 1-6 of acme/app, wanting GH_TOKEN.
 
 def gh_config(api, **more):
     return {"repo": "acme/app", "base_url": api.url, "token": GH_TOKEN, "per_page": 2, **more}

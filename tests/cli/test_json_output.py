@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from test_scrape import FAST, site  # noqa: F401 - fixture: a local review site for 'scrape'
-from test_trackers import GH_TOKEN, github  # noqa: F401 - fixture: a local GitHub API for 'tickets sync'
+from fakes import FAST, GH_TOKEN  # 'scrape' and 'tickets sync' use the site and github fixtures
 from vocmine.cli.main import cli, jsonable
 
 pytestmark = pytest.mark.slow
@@ -72,7 +71,7 @@ def test_every_json_command_is_found():
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
-def test_json_output_is_strict_json(path, demo_copy, site, github, monkeypatch):  # noqa: F811
+def test_json_output_is_strict_json(path, demo_copy, site, github, monkeypatch):
     monkeypatch.chdir(demo_copy["root"])  # anything written to a default folder stays in tmp
     monkeypatch.setenv("VOCMINE_SCRAPY_SETTINGS", json.dumps(FAST))
     monkeypatch.setenv("VOCMINE_GITHUB_TOKEN", GH_TOKEN)

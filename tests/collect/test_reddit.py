@@ -4,8 +4,7 @@ import base64
 import json
 import logging
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, count
+from fakes import LocalServer
 from vocmine.cli.main import cli
 from vocmine.core.errors import ConfigError, SourceError
 
@@ -21,7 +21,7 @@ CLIENT_ID, SECRET = "vocmine-test-id", "s3cret-never-logged-9Qx"
 NEWEST = 1792505100  # created_utc of the newest post in new_1.json
 
 
-class RedditServer:
+class RedditServer(LocalServer):
     """Stands in for www.reddit.com (token) and oauth.reddit.com (API) on one 127.0.0.1 port."""
 
     def __init__(self):
@@ -30,9 +30,6 @@ class RedditServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
             def _send(self, status, body, headers=()):
                 data = json.dumps(body).encode() if not isinstance(body, bytes) else body
                 self.send_response(status)
@@ -101,18 +98,10 @@ class RedditServer:
             def do_POST(self):
                 self._handle("POST")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(Handler)
 
     def paths(self, method=None):
         return [p for m, p, _ in self.log if method in (None, m)]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _post(pid):

@@ -2,91 +2,19 @@
 (tests/fixtures/site) in several real-world markup variants."""
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, count
+from conftest import count
+from fakes import FAST, SITE, free_port  # the `site` fixture (conftest.py) serves SITE
 from vocmine.cli.main import cli
 from vocmine.core.errors import ConfigError
 
-SITE = FIXTURES / "site"
 ROOT = Path(__file__).resolve().parents[2]
-# Fast but otherwise the shipped polite settings (robots.txt, AutoThrottle, limits).
-FAST = {"AUTOTHROTTLE_START_DELAY": 0, "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
-
-
-class SiteServer:
-    """Serves tests/fixtures/site on 127.0.0.1: 429 once on /limited.html, /slow.html slower than the timeout."""
-
-    def __init__(self):
-        self.hits: dict[str, int] = {}
-        self.agents: set[str] = set()
-        self.overrides: dict[str, bytes] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                path = self.path.split("?")[0]
-                server.hits[path] = server.hits.get(path, 0) + 1
-                server.agents.add(self.headers.get("User-Agent", ""))
-                if path == "/limited.html" and server.hits[path] == 1:
-                    self.send_response(429)
-                    self.send_header("Retry-After", "1")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if path == "/slow.html":
-                    time.sleep(2.5)
-                f = SITE / path.lstrip("/")
-                if path in server.overrides:
-                    body = server.overrides[path]
-                elif f.is_file() and SITE in f.resolve().parents:
-                    body = f.read_bytes()
-                else:
-                    body = b"<html><body>Not found</body></html>"
-                    self.send_response(404)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                body = body.replace(b"{{base}}", server.url.encode())
-                ctype = {".html": "text/html; charset=utf-8", ".xml": "application/xml"}.get(f.suffix, "text/plain")
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the crawler gave up waiting
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def site():
-    s = SiteServer()
-    yield s
-    s.close()
 
 
 def test_crawl_stores_every_review_once_and_a_second_crawl_adds_none(ws, site):
@@ -250,9 +178,7 @@ def test_extraction_variants_without_a_crawl():
 
 def test_cli_scrape_reports_pages_failures_and_limits(tmp_path, site, monkeypatch):
     monkeypatch.setenv("VOCMINE_SCRAPY_SETTINGS", json.dumps(FAST))
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
+    closed = free_port()  # a port nobody listens on
     db = str(tmp_path / "voc.db")
     res = CliRunner().invoke(cli, ["--db", db, "scrape", site.url + "/trail-pack.html",
                                    f"http://127.0.0.1:{closed}/reviews.html", "--max-pages", "3"])

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 import vocmine
+from fakes import free_port
 from vocmine.cli.main import cli
 from vocmine.act.loop import linked_feedback
 
@@ -40,12 +40,6 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     inbox = Inbox()
@@ -55,7 +49,7 @@ def smtp_server():
             auth_data.password == SMTP_PASSWORD.encode()
         return AuthResult(success=ok, handled=False)
 
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=authenticate,
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
                      auth_require_tls=False)
     ctl.start()
     inbox.port = ctl.port
@@ -296,7 +290,7 @@ def test_kill_during_a_send_never_sends_twice(nws, tmp_path, stage):
     """kill -9 while the SMTP server holds the 3rd message, then run again: nobody gets two messages."""
     expected, _, _ = _expected(nws)
     inbox = BlockingInbox(block_at=3, stage=stage)
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
     ctl.start()
     db = nws.path
     nws.close()
@@ -379,7 +373,7 @@ def test_two_concurrent_sends_never_send_twice(nws):
     """Two 'notify --send' runs started together on one workspace: each customer gets one message."""
     expected, _, _ = _expected(nws)
     inbox = OverlapInbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
     ctl.start()
     db = nws.path
     nws.close()
