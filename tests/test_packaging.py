@@ -19,6 +19,7 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "vocmine/taxonomy/default.yaml" in names
     assert "vocmine/reports/README.md" in names
+    assert "vocmine/py.typed" in names  # type checkers read the package's annotations (PEP 561)
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "vocmine = vocmine.cli:main" in entry and "csv = vocmine.collect.sources.csv_source:CsvSource" in entry
@@ -37,4 +38,5 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     assert info["file"].startswith(str(target))
     assert info["taxonomy"] == str(target / "vocmine" / "taxonomy")
     assert info["reports"] == str(target / "vocmine" / "reports")
+    assert (target / "vocmine" / "py.typed").is_file()
     assert info["categories"] >= 10
