@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from vocmine.cli.choices import Registered
 from vocmine.cli.main import _workspace
 
 FORCE_HELP = ("Write into a folder that is not empty and has no .vocmine-manifest.json (files there may be "
@@ -60,7 +61,7 @@ def report(ctx: click.Context, week: str | None, out_dir: str, lang: str, compan
 @click.command()
 @click.option("--out", "out_dir", default="site", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the changelog site (index.html, feed.xml, entries/, ko/).")
-@click.option("--format", "formats", type=click.Choice(["site", "markdown"]), multiple=True,
+@click.option("--format", "formats", type=Registered("vocmine.publishers"), multiple=True,
               help="What to write: the HTML site with Atom feeds, a Markdown changelog, or both (default: site).")
 @click.option("--base-url", help="Public address the site will live at (used in feeds and canonical links; saved).")
 @click.option("--company", help="Company name for the footer and feed author (saved).")

@@ -1,6 +1,9 @@
 """Plugin registry: built-ins and third-party implementations alike register as entry points.
 
-Groups: ``vocmine.sources``, ``vocmine.embedders``, ``vocmine.trackers``, ``vocmine.publishers``.
+Groups (one per role, see ``vocmine.core.roles``): ``vocmine.sources``, ``vocmine.embedders``,
+``vocmine.trackers``, ``vocmine.publishers``, ``vocmine.notifiers``. Every name a user types
+(CLI choices, the weekly config's ``type =``, ``--format``, ``--tracker``) is looked up here, so a
+name a third party registers is accepted wherever a built-in one is.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from importlib.metadata import entry_points
 from vocmine.core.errors import unknown_name
 
 # Used only when vocmine runs from a source tree that was never installed (no entry points).
+# It must say what setup.cfg's [options.entry_points] says (tests/test_roles.py checks it).
 _BUILTINS: dict[str, dict[str, str]] = {
     "vocmine.sources": {
         "csv": "vocmine.collect.sources.csv_source:CsvSource",
@@ -19,6 +23,8 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "jsonl": "vocmine.collect.sources.json_source:JsonlSource",
         "xlsx": "vocmine.collect.sources.xlsx_source:XlsxSource",
         "text": "vocmine.collect.sources.text_source:TextSource",
+        "web": "vocmine.collect.web:WebSource",
+        "reddit": "vocmine.collect.reddit:RedditSource",
     },
     "vocmine.embedders": {
         "minilm": "vocmine.decide.embed:MiniLMEmbedder",
@@ -36,9 +42,13 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "site": "vocmine.tell.publish.site:SitePublisher",
         "markdown": "vocmine.tell.publish.markdown:MarkdownPublisher",
     },
+    "vocmine.notifiers": {
+        "smtp": "vocmine.tell.notify:SmtpNotifier",
+    },
 }
-_KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder",
-          "vocmine.trackers": "tracker", "vocmine.publishers": "publisher"}
+_KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder", "vocmine.trackers": "tracker",
+          "vocmine.publishers": "publisher", "vocmine.notifiers": "notifier"}
+GROUPS = tuple(_KINDS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,6 +62,29 @@ def _table(group: str) -> dict[str, str]:
 def names(group: str) -> list[str]:
     """Return the registered implementation names of a plugin group, sorted."""
     return sorted(_table(group))
+
+
+def listed(group: str) -> list[str]:
+    """Return the registered names of ``group`` built-ins first, in their own order, then plugins."""
+    return list(_table(group))
+
+
+def kind(group: str) -> str:
+    """Return the word for one implementation of ``group`` in messages ("tracker")."""
+    return _KINDS.get(group, group)
+
+
+def check(group: str, name: str) -> str:
+    """Return ``name`` if it is registered in ``group``; else a ConfigError that lists the valid names."""
+    table = _table(group)
+    if name not in table:
+        raise unknown_name(_KINDS.get(group, group), name, table)
+    return name
+
+
+def refresh() -> None:
+    """Forget the cached tables, so that entry points installed since are seen."""
+    _table.cache_clear()
 
 
 def load(group: str, name: str):

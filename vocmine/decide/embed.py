@@ -22,26 +22,17 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from vocmine.core.errors import ModelError
+from vocmine.core.roles import Embedder  # noqa: F401  (the role, re-exported where embedders live)
 
 log = logging.getLogger(__name__)
 
 GROUP = "vocmine.embedders"
 DEFAULTS = {"en": "minilm", "ko": "kiwi-lsa"}
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """What vocmine needs from an embedder: a stable ``name`` and ``embed``."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - protocol
-        """Return one L2-normalised float32 row per text."""
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -53,6 +44,8 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model from a local directory (never downloads)."""
+
+    type = "sentence-transformers"  # named by its folder, not registered
 
     def __init__(self, path: str | os.PathLike, name: str | None = None, quantize: bool = False,
                  batch_size: int = 128):
@@ -118,6 +111,7 @@ def minilm_path() -> Path:
 
 
 class MiniLMTorchEmbedder(SentenceTransformerEmbedder):
+    type = "minilm-torch"
     """The packaged all-MiniLM-L6-v2, int8-quantized by torch (``minilm-torch``; ``minilm`` without
     onnxruntime)."""
 
@@ -146,6 +140,7 @@ class MiniLMEmbedder:
     """
 
     name = "minilm"
+    type = "minilm"
 
     def __init__(self, batch_size: int = 32):  # 32 measured faster than 64 or 128 here
         self.path = minilm_path()
@@ -264,6 +259,7 @@ class MiniLMEmbedder:
 
 
 class MiniLMFP32Embedder(SentenceTransformerEmbedder):
+    type = "minilm-fp32"
     """The packaged all-MiniLM-L6-v2 in float32 (``minilm-fp32``): slower, the reference vectors."""
 
     def __init__(self, batch_size: int = 128):
@@ -337,6 +333,7 @@ class KiwiLsaEmbedder:
     """
 
     name = "kiwi-lsa"
+    type = "kiwi-lsa"
 
     def __init__(self, dim: int = 128, min_df: int = 2):
         self.dim = dim
@@ -392,7 +389,7 @@ class KiwiLsaEmbedder:
     def state(self) -> bytes:
         """Return the fit as bytes (an .npz) for ``embedder_states``."""
         buf = io.BytesIO()
-        words = np.array(sorted(self.vocabulary_, key=self.vocabulary_.get), dtype=object)
+        words = np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)
         np.savez_compressed(buf, words=np.array([w.encode("utf-8") for w in words], dtype=object),
                             idf=self.idf_, components=self.components_)
         return buf.getvalue()

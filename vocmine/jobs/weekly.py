@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from vocmine.core.dates import iso_week, week_monday
-from vocmine.core.errors import ConfigError, VocmineError, is_disk_full
+from vocmine.core import plugins
+from vocmine.core.errors import ConfigError, VocmineError, is_disk_full, unknown_name
 from vocmine.core.secrets import protect, scrub
 
 if sys.version_info >= (3, 11):
@@ -40,8 +41,10 @@ STATE_SOURCE = "weekly"
 
 _TOP_KEYS = {"workspace", "log", "languages", "sources", "analyze", "topics", "taxonomy", "trackers", "links",
              "report", "publish", "notify"}
-_SOURCE_TYPES = ("file", "scrape", "reddit")
-_TRACKER_TYPES = ("json", "github", "jira", "linear")
+# Config types of weekly's own: "file" (any file format, by extension or `format`), "scrape" (the
+# registered "web" source under its historical name) and "json" (a tickets file). Every other
+# `type =` is a name in the registry (vocmine.core.plugins), a third party's as much as a built-in.
+_WEB_TYPES = ("scrape", "web")
 _SOURCE_KEYS = {
     "file": {"type", "name", "path", "columns", "kind", "encoding", "format", "delimiter", "sheet", "max_chars",
              "rating_scale"},
@@ -76,6 +79,33 @@ class Config:
     publish: dict[str, Any]
     notify: dict[str, Any]
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _source_type(s: dict[str, Any], where: str, i: int) -> str:
+    """Return the weekly kind of source table ``s`` ("file", "scrape", "reddit" or a plugin's name).
+
+    A file format's name (``type = "csv"``) is a file source of that format.
+    """
+    from vocmine.collect.sources.base import file_formats
+
+    kind = s.setdefault("type", "file")
+    formats = file_formats()
+    if kind in formats:
+        s["type"] = "file"
+        s.setdefault("format", kind)
+        return "file"
+    if kind in _WEB_TYPES:
+        s["type"] = "scrape"
+        return "scrape"
+    valid = ["file", "scrape", *plugins.names("vocmine.sources")]
+    if kind not in valid:
+        raise ConfigError(f"{where}: sources[{i}].type: {unknown_name('source', str(kind), valid)}")
+    return kind
+
+
+def _tracker_types() -> list[str]:
+    """Return the tracker types a weekly config may name: "json" and every syncable registered tracker."""
+    return ["json", *(n for n in plugins.names("vocmine.trackers") if n != "local")]
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -122,9 +152,7 @@ def load_config(path: str | os.PathLike | None, *, db: str | os.PathLike | None 
         if not isinstance(s, dict):
             raise ConfigError(f"{where}: sources[{i}] must be a table")
         s = dict(s)
-        kind = s.setdefault("type", "file")
-        if kind not in _SOURCE_TYPES:
-            raise ConfigError(f"{where}: sources[{i}].type {kind!r} unknown; available: {', '.join(_SOURCE_TYPES)}")
+        kind = _source_type(s, where, i)
         if kind == "file":
             if "path" not in s:
                 raise ConfigError(f"{where}: sources[{i}] (file) needs a path")
@@ -135,6 +163,9 @@ def load_config(path: str | os.PathLike | None, *, db: str | os.PathLike | None 
             s["site"] = str(rel(s["site"], f"sources[{i}].site"))
         if kind == "reddit" and not s.get("subreddit"):
             raise ConfigError(f"{where}: sources[{i}] (reddit) needs a subreddit")
+        if kind not in _SOURCE_KEYS:  # a plugin's source: its table is its constructor's arguments
+            checked.append(s)
+            continue
         allowed = _SOURCE_KEYS[kind]
         extra = sorted(set(s) - allowed)
         if extra:
@@ -147,10 +178,11 @@ def load_config(path: str | os.PathLike | None, *, db: str | os.PathLike | None 
     tchecked = []
     for i, t in enumerate(trackers, start=1):
         t = dict(t)
-        kind = t.get("type")
-        if kind not in _TRACKER_TYPES:
-            raise ConfigError(f"{where}: trackers[{i}].type {kind!r} unknown; available: {', '.join(_TRACKER_TYPES)}")
-        if kind == "json":
+        tracker_type = t.get("type")
+        valid = _tracker_types()
+        if tracker_type not in valid:
+            raise ConfigError(f"{where}: trackers[{i}].type: {unknown_name('tracker', str(tracker_type), valid)}")
+        if tracker_type == "json":
             t["path"] = str(rel(t.get("path", ""), f"trackers[{i}].path"))
         if any(k in t for k in ("token", "api_key", "password")):
             raise ConfigError(f"{where}: trackers[{i}] holds a secret; put tokens in environment variables "
@@ -160,7 +192,14 @@ def load_config(path: str | os.PathLike | None, *, db: str | os.PathLike | None 
     report["out"] = str(rel(report.get("out", "reports"), "report.out"))
     publish = _table(data, "publish", where)
     publish["out"] = str(rel(publish.get("out", "site"), "publish.out"))
+    for fmt in publish.get("formats", ["site"]):
+        if fmt not in plugins.names("vocmine.publishers"):
+            raise ConfigError(f"{where}: publish.formats: "
+                              f"{unknown_name('publisher', str(fmt), plugins.names('vocmine.publishers'))}")
     notify = _table(data, "notify", where)
+    if notify.get("type", "smtp") not in plugins.names("vocmine.notifiers"):
+        raise ConfigError(f"{where}: notify.type: "
+                          f"{unknown_name('notifier', str(notify['type']), plugins.names('vocmine.notifiers'))}")
     if notify.get("outbox"):
         notify["outbox"] = str(rel(notify["outbox"], "notify.outbox"))
     taxonomy = _table(data, "taxonomy", where)
@@ -243,15 +282,25 @@ def _collect(ws, conf: Config, week: str | None) -> dict[str, Any]:
         elif kind == "scrape":
             result = _call(ws, "scrape", f"sources[{i}] (scrape)", urls=s["urls"], site=s.get("site"),
                            max_pages=s.get("max_pages"), source=s.get("name"))
-        else:
+        elif kind == "reddit":
             opts = {k: s[k] for k in ("subreddit", "query", "since", "comments", "limit", "more_limit",
                                       "overlap_hours") if k in s}
             result = _call(ws, "ingest_reddit", f"sources[{i}] (reddit)", source=s.get("name"), **opts)
+        else:  # a registered source of a plugin: built from its table, stored through the ingest path
+            result = ws.ingest(source=_plugin_source(kind, s, i))
         part = result.as_dict() if hasattr(result, "as_dict") else dict(result)
         for k in counts:
             counts[k] += int(part.get(k, 0) or 0)
         log.info("collect: %s: %s", s.get("name") or s.get("path") or kind, part)
     return counts
+
+
+def _plugin_source(kind: str, s: dict[str, Any], i: int) -> Any:
+    cls = plugins.load("vocmine.sources", kind)
+    try:
+        return cls(**{k: v for k, v in s.items() if k != "type"})
+    except TypeError as exc:
+        raise ConfigError(f"sources[{i}] ({kind}): bad settings ({exc})") from None
 
 
 def _call(ws, method: str, what: str, **kwargs: Any) -> Any:
@@ -267,14 +316,14 @@ def _analyze(ws, conf: Config, week: str | None) -> dict[str, Any]:
 
 
 def _topics(ws, conf: Config, week: str | None) -> dict[str, Any]:
-    from vocmine import load_taxonomy
+    from vocmine.core.resources import load_taxonomy
     from vocmine.decide.topic_stage import categorize_segments
 
     if conf.topics.get("enabled", True) is False:
         return {"skipped": "topics.enabled = false"}
     tax = load_taxonomy(conf.taxonomy["path"]) if conf.taxonomy.get("path") else None
     if hasattr(ws, "update_topics"):
-        opts = {k: conf.topics[k] for k in ("embedder", "refit", "all_segments") if k in conf.topics}
+        opts: dict[str, Any] = {k: conf.topics[k] for k in ("embedder", "refit", "all_segments") if k in conf.topics}
         if tax is not None:
             opts["taxonomy"] = tax
         return dict(ws.update_topics(**opts))
@@ -362,7 +411,9 @@ def _notify(ws, conf: Config, week: str | None) -> dict[str, Any]:
     if not n.get("enabled", False):
         return {"skipped": "notify.enabled is not true"}
     smtp = {k[5:]: v for k, v in n.items() if k.startswith("smtp_")} or None
-    return dict(_call(ws, "notify", "notify", outbox=n.get("outbox"), send=bool(n.get("send", False)), smtp=smtp))
+    opts = {"notifier": n["type"]} if n.get("type") else {}
+    return dict(_call(ws, "notify", "notify", outbox=n.get("outbox"), send=bool(n.get("send", False)), smtp=smtp,
+                      **opts))
 
 
 STAGE_FUNCS: dict[str, Callable[[Any, Config, str | None], dict[str, Any]]] = {
@@ -566,50 +617,3 @@ enabled = false
 def starter_config(workspace: str = "vocmine.db") -> str:
     """A commented starter ``vocmine.toml`` for ``workspace`` (what ``vocmine init`` writes)."""
     return STARTER.format(workspace=workspace)
-
-
-def demo_config() -> str:
-    """The demo's ``vocmine.toml``: its exports as sources, its tickets file, report and site."""
-    from vocmine.jobs.demo import SITE
-
-    cols = ('{ text = "text", rating = "rating", id = "review_id", created = "created", author = "author", '
-            'contact = "email", consent = "marketing_ok", product = "product_id", title = "title" }')
-    survey_cols = ('{ id = "response_id", created = "submitted_at", text = "What is the main reason for your '
-                   'score?", contact = "email", consent = "contact_consent" }')
-    return f'''\
-# The demo's weekly configuration: `vocmine weekly --config vocmine.toml` (from this folder).
-workspace = "vocmine.db"
-log = "vocmine-weekly.log"
-languages = ["en", "ko"]
-
-[[sources]]
-type = "file"
-name = "webstore"
-path = "data/webstore_reviews.csv"
-columns = {cols}
-
-[[sources]]
-type = "file"
-name = "nps-survey"
-path = "data/nps_survey.xlsx"
-kind = "survey"
-columns = {survey_cols}
-
-[[trackers]]
-type = "json"
-path = "data/tickets.json"
-
-[report]
-out = "reports"
-
-[publish]
-out = "site"
-base_url = "{SITE['base_url']}"
-company = "{SITE['company']}"
-title_en = "{SITE['title_en']}"
-title_ko = "{SITE['title_ko']}"
-
-[notify]
-enabled = false
-outbox = "outbox"
-'''

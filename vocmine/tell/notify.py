@@ -151,7 +151,8 @@ def _eml_path(outbox: Path, notification_id: int, slug: str) -> Path:
 
 
 def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp: Mapping[str, Any] | None = None,
-           dry_run: bool = False, site: Mapping[str, Any] | None = None, template_dir=None) -> dict[str, Any]:
+           dry_run: bool = False, site: Mapping[str, Any] | None = None, template_dir=None,
+           notifier: str | Any = "smtp") -> dict[str, Any]:
     """Queue (and with ``send=True`` deliver) the messages approved changes call for; return counts.
 
     ``outbox`` defaults to the folder ``outbox`` beside the workspace. ``site`` gives the company
@@ -160,9 +161,14 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
     user, password, tls (STARTTLS, default True), ssl (implicit TLS), timeout and from; missing
     ones come from $VOCMINE_SMTP_HOST, $VOCMINE_SMTP_PORT, $VOCMINE_SMTP_USER,
     $VOCMINE_SMTP_PASSWORD and $VOCMINE_SMTP_FROM. ``dry_run`` writes and sends nothing and lists
-    what would be queued. Returns {queued, sent, failed, cancelled, pending, skipped, outbox,
-    files, errors, messages (dry run only)}.
+    what would be queued. ``notifier`` is the registered notifier that delivers (``smtp``; see
+    ``vocmine.core.roles.Notifier``). Returns {queued, sent, failed, cancelled, pending, skipped,
+    outbox, files, errors, messages (dry run only)}.
     """
+    if isinstance(notifier, str):
+        from vocmine.core import plugins
+
+        plugins.check("vocmine.notifiers", notifier)  # a wrong name fails before anything is queued
     conn = ws.db.conn
     box = Path(outbox) if outbox else ws.path.parent / "outbox"
     sender = _sender(smtp)
@@ -211,7 +217,9 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
                 result["errors"].append(f"change {item['entry']['slug']}: {exc}")
                 log.warning("notify: change %s: %s", item["entry"]["slug"], exc)
                 continue
-            text = msg.get_body(("plain",)).get_content()
+            body = msg.get_body(("plain",))
+            assert body is not None  # build_message always writes a plain-text part
+            text = body.get_content()
             with conn:
                 # A concurrent run may have queued this one since this run planned: then it is theirs.
                 cur = conn.execute(
@@ -232,7 +240,7 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
         counts.update(gate.counts())  # what the privacy gate held back from the messages
         result.update(gate.counts())
         if send:
-            result.update(deliver(ws, box, smtp))
+            result.update(deliver(ws, box, smtp, notifier=notifier))
             counts.update({k: result[k] for k in ("sent", "failed", "cancelled")})
         result["pending"] = conn.execute(
             "select count(*) from notifications where status in ('queued', 'failed')").fetchone()[0]
@@ -275,7 +283,7 @@ class _IntentBeforeData:
     def data(self, msg):  # noqa: D102 - smtplib's own
         if self.before_data is not None:
             self.before_data()
-        return super().data(msg)  # type: ignore[misc]
+        return super().data(msg)  # type: ignore[misc]  # a mixin: smtplib.SMTP follows it in the MRO
 
 
 class _SMTP(_IntentBeforeData, smtplib.SMTP):
@@ -286,11 +294,11 @@ class _SMTPSSL(_IntentBeforeData, smtplib.SMTP_SSL):
     pass
 
 
-def _connect(cfg: Mapping[str, Any]) -> smtplib.SMTP:
+def _connect(cfg: Mapping[str, Any]) -> _SMTP | _SMTPSSL:
     where = f"{cfg['host']}:{cfg['port']}"
     try:
         if cfg["ssl"]:
-            server: smtplib.SMTP = _SMTPSSL(cfg["host"], cfg["port"], timeout=cfg["timeout"])
+            server: _SMTP | _SMTPSSL = _SMTPSSL(cfg["host"], cfg["port"], timeout=cfg["timeout"])
         else:
             server = _SMTP(cfg["host"], cfg["port"], timeout=cfg["timeout"])
         server.ehlo()
@@ -315,14 +323,79 @@ def _connect(cfg: Mapping[str, Any]) -> smtplib.SMTP:
     return server
 
 
-def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None) -> dict[str, Any]:
+class Refused(Exception):
+    """The mail service refused one message (recipient, sender or content): retried on the next run."""
+
+
+class SmtpNotifier:
+    """The ``smtp`` notifier: delivers over SMTP (STARTTLS by default, or implicit TLS).
+
+    Built from the ``smtp`` settings of ``notify`` (host, port, user, password, tls, ssl, timeout,
+    from; missing ones from $VOCMINE_SMTP_*). ``claim`` runs just before DATA, the first moment
+    the server can have the message.
+    """
+
+    type = "smtp"
+
+    def __init__(self, smtp: Mapping[str, Any] | None = None) -> None:
+        self.cfg = _smtp_settings(smtp)
+        self._server: _SMTP | _SMTPSSL | None = None
+
+    def __repr__(self) -> str:  # no password: this may be logged
+        return f"SmtpNotifier({self.cfg['host']}:{self.cfg['port']})"
+
+    def open(self) -> None:
+        """Connect (and log in); ConfigError says why it cannot."""
+        self._server = _connect(self.cfg)
+
+    def send(self, message: EmailMessage, to: str, claim: Callable[[], None]) -> None:
+        """Send ``message`` to ``to``; ``claim()`` runs just before DATA (if it raises, nothing is sent)."""
+        if self._server is None:
+            self.open()
+        server = self._server
+        assert server is not None
+        server.before_data = claim
+        try:
+            server.send_message(message, from_addr=email.utils.parseaddr(self.cfg["from"])[1], to_addrs=[to])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            raise Refused(f"{type(exc).__name__}: {exc}") from exc
+        except (OSError, smtplib.SMTPException):
+            raise
+        except Exception:
+            server.rset()  # claim said no before DATA: nothing went out
+            raise
+
+    def close(self) -> None:
+        """Say goodbye to the server (a broken connection is simply dropped)."""
+        if self._server is None:
+            return
+        try:
+            self._server.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        self._server = None
+
+
+def get_notifier(name: str | Any = "smtp", smtp: Mapping[str, Any] | None = None) -> Any:
+    """Return the notifier registered as ``name`` built from ``smtp`` (or ``name`` itself, an object)."""
+    from vocmine.core import plugins
+
+    if not isinstance(name, str):
+        return name
+    cls = plugins.load("vocmine.notifiers", name)
+    return cls(smtp)
+
+
+def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None,
+            notifier: str | Any = "smtp") -> dict[str, Any]:
     """Send queued and failed messages of approved changes; return {sent, failed, cancelled, unknown}.
 
     Each message is claimed (``sending``) just before its SMTP DATA and marked ``sent`` or
     ``failed`` after the server answers. Rows a killed run left ``sending`` become ``unknown``
     and are not sent again (see ``resend_unknown``). A connection or login failure marks every
     message it was to carry ``failed`` with the reason (retried on the next run) and is reported
-    in the result's ``error``.
+    in the result's ``error``. ``notifier`` names a registered notifier (``vocmine.notifiers``;
+    default ``smtp``, built from ``smtp``) or is one (see ``vocmine.core.roles.Notifier``).
     """
     conn = ws.db.conn
     box = Path(outbox)
@@ -345,8 +418,9 @@ def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None
         todo.append((nid, contact, subject, body, message_id, path))
     if not todo:
         return out
+    notifier = get_notifier(notifier, smtp)
     try:
-        server = _connect(cfg)
+        notifier.open()
     except ConfigError as exc:
         with conn:
             conn.executemany("update notifications set status = 'failed', error = ? where id = ? "
@@ -371,14 +445,12 @@ def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None
                     raise _Claimed(nid)
                 claimed[0] = True
 
-            server.before_data = claim  # type: ignore[attr-defined]
             try:
-                server.send_message(msg, from_addr=email.utils.parseaddr(cfg["from"])[1], to_addrs=[contact])
+                notifier.send(msg, contact, claim)
             except _Claimed:
-                server.rset()
                 continue
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                _fail(conn, nid, f"{type(exc).__name__}: {exc}", mine=claimed[0])  # the server said no
+            except Refused as exc:
+                _fail(conn, nid, str(exc), mine=claimed[0])  # the server said no
                 out["failed"] += 1
                 continue
             except (OSError, smtplib.SMTPException) as exc:
@@ -398,10 +470,7 @@ def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None
                              (now_iso(), nid))
             out["sent"] += 1
     finally:
-        try:
-            server.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+        notifier.close()
     return out
 
 

@@ -108,22 +108,23 @@ class ColumnMap:
             given = getattr(self, f.name)
             if given:
                 if given in headers:
-                    out[f.name] = given
+                    column: str = given
                 elif _norm(given) in by_norm:
-                    out[f.name] = by_norm[_norm(given)]
+                    column = by_norm[_norm(given)]
                 else:
                     raise ConfigError(
                         f"{where}: no column {given!r} for --{f.name}; columns: {', '.join(map(str, headers))}"
                     )
-                used.add(out[f.name])
+                out[f.name] = column
+                used.add(column)
         for f in fields(self):
             if f.name in out:
                 continue
-            found = None
+            found: str | None = None
             for cand in _CANDIDATES[f.name]:
-                h = by_norm.get(cand)
-                if h is not None and h not in used:
-                    found = h
+                named = by_norm.get(cand)
+                if named is not None and named not in used:
+                    found = named
                     break
             if found is None and f.name in _PATTERNS:
                 for h in headers:
@@ -157,7 +158,7 @@ class ColumnMap:
         """Return the Feedback for one input record (values still raw; the ingest path parses them)."""
         get = record.get
         return Feedback(
-            text=get(self.text),
+            text=get(self.text) if self.text is not None else None,
             external_id=get(self.id) if self.id else None,
             title=get(self.title) if self.title else None,
             rating=get(self.rating) if self.rating else None,
@@ -208,6 +209,7 @@ class FileSource:
     """Base of the file sources: a path, a column map, a source name and byte progress."""
 
     format = ""
+    type = ""  # each file source: its registered name
     extensions: tuple[str, ...] = ()
 
     def __init__(self, path: str | os.PathLike, columns: ColumnMap | None = None, name: str | None = None,
@@ -228,20 +230,34 @@ class FileSource:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, name={self.name!r})"
 
-    def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject]:  # pragma: no cover - abstract
+    def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject | Note]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def file_formats() -> list[str]:
+    """Return the registered sources that read files (``FileSource`` subclasses), built-ins first."""
+    from vocmine.core.plugins import listed, load
+
+    out = []
+    for candidate in listed("vocmine.sources"):
+        cls = load("vocmine.sources", candidate)
+        if isinstance(cls, type) and issubclass(cls, FileSource):
+            out.append(candidate)
+    return out
 
 
 def file_source_for(path: str | os.PathLike, fmt: str | None = None, **kwargs: Any) -> FileSource:
     """Return the file source for ``path``, chosen by ``fmt`` or by the file's extension."""
+    from vocmine.core.errors import unknown_name
     from vocmine.core.plugins import load, names
 
     p = Path(path)
+    formats = file_formats()
     if fmt is None:
         ext = p.name.lower()
-        for candidate in names("vocmine.sources"):
+        for candidate in sorted(formats):
             cls = load("vocmine.sources", candidate)
-            if isinstance(cls, type) and issubclass(cls, FileSource) and any(ext.endswith(e) for e in cls.extensions):
+            if any(ext.endswith(e) for e in cls.extensions):
                 fmt = candidate
                 break
         else:
@@ -249,9 +265,11 @@ def file_source_for(path: str | os.PathLike, fmt: str | None = None, **kwargs: A
                 raise SourceError(f"{p}: old Excel .xls files are not supported; save it as .xlsx or .csv")
             raise SourceError(
                 f"{p}: cannot tell the format from the extension; use --format "
-                f"(csv, tsv, json, jsonl, xlsx, text)"
+                f"({', '.join(formats)})"
             )
+    if fmt not in formats:
+        if fmt in names("vocmine.sources"):
+            raise ConfigError(f"source {fmt!r} does not read files")
+        raise unknown_name("source", fmt, formats)
     cls = load("vocmine.sources", fmt)
-    if not (isinstance(cls, type) and issubclass(cls, FileSource)):
-        raise ConfigError(f"source {fmt!r} does not read files")
     return cls(p, **kwargs)

@@ -73,6 +73,7 @@ class CsvSource(FileSource):
     """Rows of a delimited text file; the first row names the columns."""
 
     format = "csv"
+    type = "csv"  # the registered name (vocmine.sources)
     extensions = (".csv", ".csv.txt")
     default_delimiter: str | None = None
 
@@ -98,15 +99,15 @@ class CsvSource(FileSource):
                     yield lineno, line, encoding
                 return
             utf8 = encoding in ("utf-8", "utf-8-sig")
-            for lineno, line in enumerate(raw, start=1):
-                self.position += len(line)
+            for lineno, data in enumerate(raw, start=1):
+                self.position += len(data)
                 if utf8:
                     try:
-                        yield lineno, line.decode(encoding), encoding  # the common case, kept cheap
+                        yield lineno, data.decode(encoding), encoding  # the common case, kept cheap
                         continue
                     except UnicodeDecodeError:
                         pass
-                text, used = decode_line(line, encoding)
+                text, used = decode_line(data, encoding)
                 if used != encoding:
                     odd[0] += 1
                 yield lineno, text, used
@@ -161,6 +162,7 @@ class CsvSource(FileSource):
                             raw=" ".join(t for _, t, _ in consumed)[:2000])
                         continue
                     for u in used:
+                        assert u is not None  # a row with an undecodable line was rejected above
                         fallbacks.setdefault(u, []).append(row)
                 if (len(consumed) > 1 and (len(values) != width or sum(t.count('"') for _, t, _ in consumed) % 2)
                         and self._runaway_quote(consumed, delimiter, width)):
@@ -209,5 +211,6 @@ class TsvSource(CsvSource):
     """Tab-separated values."""
 
     format = "tsv"
+    type = "tsv"  # the registered name (vocmine.sources)
     extensions = (".tsv", ".tab")
     default_delimiter = "\t"

@@ -14,6 +14,13 @@ _HEAD = 100  # records whose keys together decide the columns
 MAX_DEPTH = 64  # levels of nesting a record may have; deeper ones are rejected, not recursed into
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _WS_RE = re.compile(r"\s*")
+
+
+def _skip_ws(text: str, i: int = 0) -> int:
+    """Return the index of the first non-space character of ``text`` at or after ``i``."""
+    m = _WS_RE.match(text, i)
+    assert m is not None  # \s* matches at every position
+    return m.end()
 _LIST_KEYS = ("reviews", "data", "items", "results", "responses", "records", "entries", "feedback", "children")
 
 
@@ -92,7 +99,7 @@ def _stream_array(text: str, i: int, where: str) -> Iterator[tuple[int, Any]]:
     that parses is kept, and a too-deep one becomes a Reject.
     """
     dec = json.JSONDecoder()
-    i = _WS_RE.match(text, i + 1).end()
+    i = _skip_ws(text, i + 1)
     index = 0
     while i < len(text) and text[i] != "]":
         index += 1
@@ -105,9 +112,9 @@ def _stream_array(text: str, i: int, where: str) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             raise SourceError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
         yield index, obj
-        i = _WS_RE.match(text, i).end()
+        i = _skip_ws(text, i)
         if i < len(text) and text[i] == ",":
-            i = _WS_RE.match(text, i + 1).end()
+            i = _skip_ws(text, i + 1)
 
 
 class _JsonBase(FileSource):
@@ -164,9 +171,10 @@ class JsonlSource(_JsonBase):
     """One JSON object per line; a bad line is rejected with its line number."""
 
     format = "jsonl"
+    type = "jsonl"  # the registered name (vocmine.sources)
     extensions = (".jsonl", ".ndjson", ".jsonlines")
 
-    def _records(self):
+    def _records(self) -> Iterator[tuple[int, Any]]:
         where = str(self.path)
         with open(self.path, "rb") as raw:
             enc = self._encoding()
@@ -202,9 +210,10 @@ class JsonSource(_JsonBase):
     """A JSON document: an array of objects, or an object with one under "reviews", "data", ..."""
 
     format = "json"
+    type = "json"  # the registered name (vocmine.sources)
     extensions = (".json",)
 
-    def _records(self):
+    def _records(self) -> Iterator[tuple[int, Any]]:
         where = str(self.path)
         enc = self._encoding()
         data = self.path.read_bytes()
@@ -220,7 +229,7 @@ class JsonSource(_JsonBase):
         try:
             doc = json.loads(text)
         except RecursionError:
-            start = _WS_RE.match(text).end()
+            start = _skip_ws(text)
             if text[start:start + 1] == "[":
                 yield from _stream_array(text, start, where)
                 return

@@ -12,6 +12,7 @@ class TextSource(FileSource):
     """Each non-empty line is one item; its line number is its row."""
 
     format = "text"
+    type = "text"  # the registered name (vocmine.sources)
     extensions = (".txt", ".text")
 
     def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject | Note]:

@@ -14,6 +14,7 @@ class XlsxSource(FileSource):
     """Rows of a worksheet; the first non-empty row names the columns. Row numbers are Excel's."""
 
     format = "xlsx"
+    type = "xlsx"  # the registered name (vocmine.sources)
     extensions = (".xlsx", ".xlsm")
 
     def fetch(self, since: str | None = None) -> Iterator[Feedback | Reject | Note]:
@@ -50,13 +51,15 @@ class XlsxSource(FileSource):
                     from openpyxl.utils.datetime import from_excel
                     epoch = getattr(wb, "epoch", None)
                     continue
+                assert cols is not None  # resolved with the header
                 record = {h: v for h, v in zip(header, values)}
-                when = record.get(cols.created) if cols.created else None
-                if (isinstance(when, (int, float)) and not isinstance(when, bool)
+                created = cols.created
+                when = record.get(created) if created else None
+                if (created and isinstance(when, (int, float)) and not isinstance(when, bool)
                         and EXCEL_SERIAL_RANGE[0] <= when < EXCEL_SERIAL_RANGE[1]):
                     # A date cell without a date format arrives as its serial number; read it in the
                     # workbook's own date system (1900, or 1904 for old Mac workbooks).
-                    record[cols.created] = from_excel(when, epoch) if epoch else from_excel(when)
+                    record[created] = from_excel(when, epoch) if epoch else from_excel(when)
                 yield cols.to_feedback(record, where, row_no, self.kind)
             if header is None:
                 raise SourceError(f"{where}: the sheet is empty")

@@ -11,24 +11,12 @@ Built-ins: ``SitePublisher`` (HTML + Atom, English and Korean) and ``MarkdownPub
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
+from vocmine.core.roles import Publisher  # the role (vocmine.core.roles)
 from vocmine.tell.publish.markdown import MarkdownPublisher, render_changelog
 from vocmine.tell.publish.messages import render_message
 from vocmine.tell.publish.report import render_weekly, weekly_context
 from vocmine.tell.publish.site import SitePublisher, render_site
 from vocmine.tell.publish.templates import environment, template_dirs
-
-
-@runtime_checkable
-class Publisher(Protocol):
-    """Turns "you said, we did" entries into files under ``out``; returns the paths it wrote."""
-
-    def publish(self, entries: Iterable[Mapping[str, Any]], out: str | Path) -> list[Path]:
-        """Publish ``entries`` into folder ``out``; return the files."""
-
 
 __all__ = [
     "Publisher", "SitePublisher", "MarkdownPublisher", "render_site", "render_changelog", "render_weekly",

@@ -54,4 +54,5 @@ class MarkdownPublisher(RenderPublisher):
     """Publisher of the changelog as Markdown files (``render_changelog`` as a plugin)."""
 
     name = "markdown"
+    type = "markdown"  # the registered name (vocmine.publishers)
     render = staticmethod(render_changelog)

@@ -82,6 +82,7 @@ def render_site(entries: Iterable[Mapping[str, Any]], out_dir: str | Path, site:
     def emit(rel: str, text: str) -> None:
         files[rel] = xml_safe(text)
 
+    assert env.loader is not None  # environment() always builds a loader chain
     css, _, _ = env.loader.get_source(env, "site.css")
     emit("style.css", css)
     for lang in languages:
@@ -113,6 +114,7 @@ class RenderPublisher:
     """A publisher that is one render function as a plugin: subclasses name ``render``."""
 
     name = ""
+    type = ""
     render = staticmethod(render_site)
 
     def __init__(self, site: Mapping[str, Any], *, template_dir: TemplateDirs = None,
@@ -131,4 +133,5 @@ class SitePublisher(RenderPublisher):
     """Publisher of the static changelog site with Atom feeds (``render_site`` as a plugin)."""
 
     name = "site"
+    type = "site"  # the registered name (vocmine.publishers)
     render = staticmethod(render_site)
