@@ -54,3 +54,20 @@ def test_readme_test_command_is_what_ci_runs():
     m = re.search(r"^TEST_COMMAND='(.+)'$", ci, re.M)
     assert m, ".ci/run must define TEST_COMMAND"
     assert m.group(1) in readme
+
+
+def test_architecture_page_names_real_files_links_and_every_moved_module():
+    """docs/architecture.md walks through the code file by file: every file it names exists, every
+    link resolves, and its table of old module paths is exactly ``vocmine._moved.MOVED``."""
+    from vocmine._moved import MOVED
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    files = [p for folder in ("vocmine", "scrapers", "tests") for p in ROOT.glob(f"{folder}/**/*.py")]
+    named = set(re.findall(r"`([\w/]+\.py)`", text))
+    missing = [n for n in sorted(named) if not any(p.as_posix().endswith("/" + n) for p in files)]
+    assert named and not missing, f"docs/architecture.md names files that do not exist: {missing}"
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    broken = [link for link in links if "://" not in link and not (DOCS / link).exists()]
+    assert "architecture.svg" in links and not broken, f"broken links in docs/architecture.md: {broken}"
+    rows = set(re.findall(r"^\| `(vocmine[\w.]*)` \| `(vocmine[\w.]*)` \|$", text, re.M))
+    assert rows == set(MOVED.items()), "the old-paths table of docs/architecture.md differs from _moved.MOVED"

@@ -7,8 +7,7 @@ link it to the fixes you ship, and tell them.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from vocmine.core.version import __version__
 from vocmine.core.errors import ConfigError, ModelError, SourceError, TrackerError, VocmineError, WorkspaceError  # noqa: E402
 from vocmine.core.feedback import Feedback, Reject  # noqa: E402
 from vocmine.core.resources import data_path, load_taxonomy  # noqa: E402

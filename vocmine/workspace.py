@@ -1,26 +1,23 @@
-"""The workspace: one SQLite file that every stage reads from and writes to."""
+"""The workspace: the notebook facade over one SQLite file that every stage reads from and writes to.
+
+The storage is ``core.store.Store``; each method here calls one stage function with the same
+parameters (``tests/test_architecture.py`` checks that they match).
+"""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import logging
 import os
-import secrets
-import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-import sqlite_utils
-
-from vocmine import __version__
-from vocmine.core.queries import feedback_where
+from vocmine.collect import intake
+from vocmine.collect.ingest import MAX_CHARS, IngestResult
+from vocmine.collect.sources.base import ColumnMap, Source
+from vocmine.core import tables
 from vocmine.core.dates import now_iso
-from vocmine.core.errors import ConfigError, WorkspaceError
-from vocmine.collect.ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
-from vocmine.core.db import connect as db_connect, immediate as db_immediate, process_alive
-from vocmine.core.schema import MIGRATIONS
-from vocmine.collect.sources.base import ColumnMap, FileSource, Source, file_source_for
+from vocmine.core.errors import ConfigError
+from vocmine.core.store import Store
 
 if TYPE_CHECKING:
     from vocmine.understand.analyze import AnalyzeResult  # pandas is imported lazily: it is slow to import and only results need it
@@ -35,205 +32,15 @@ def open(path: str | os.PathLike = "vocmine.db", create: bool = True) -> "Worksp
     return Workspace(path, create=create)
 
 
-class Workspace:
-    """One SQLite file holding feedback, analysis, tickets and runs (see docs/storage.md)."""
-
-    def __init__(self, path: str | os.PathLike = "vocmine.db", create: bool = True):
-        self.path = Path(path)
-        if not self.path.exists() and not create:
-            raise WorkspaceError(f"{self.path}: no such workspace; create it with 'vocmine init {self.path}'")
-        if self.path.exists() and self.path.is_dir():
-            raise WorkspaceError(f"{self.path}: is a directory; give a file name such as {self.path / 'vocmine.db'}")
-        if self.path.parent and not self.path.parent.exists():
-            raise WorkspaceError(f"{self.path}: folder {self.path.parent} does not exist")
-        try:
-            conn = db_connect(self.path)
-        except sqlite3.DatabaseError as exc:
-            raise WorkspaceError(f"{self.path}: not a vocmine workspace (not an SQLite file: {exc})") from exc
-        self.db = sqlite_utils.Database(conn)
-        self._migrate()
-        self._mark_interrupted_runs()
-
-    # -- housekeeping -----------------------------------------------------------------------
+class Workspace(Store):
+    """One SQLite file holding feedback, analysis, tickets and runs (see docs/storage.md), with a
+    method per stage function for notebooks (the storage itself is ``core.store.Store``)."""
 
     def __repr__(self) -> str:
         return f"<vocmine.Workspace {str(self.path)!r}>"
 
     def __enter__(self) -> "Workspace":
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self.db.conn.close()
-
-    def _migrate(self) -> None:
-        conn = self.db.conn
-        known = {name for name, _ in MIGRATIONS}
-        try:
-            has_table = conn.execute(
-                "select 1 from sqlite_master where type = 'table' and name = '_migrations'").fetchone()
-            done = {r[0] for r in conn.execute("select name from _migrations")} if has_table else set()
-        except sqlite3.DatabaseError as exc:
-            raise WorkspaceError(f"{self.path}: not a vocmine workspace ({exc})") from exc
-        if done - known:
-            raise WorkspaceError(
-                f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); upgrade vocmine")
-        if done >= known and self.setting("pseudonym_key") is not None:
-            self._attach_originals()
-            return  # the common case: nothing to migrate, no write lock taken
-        self._attach_originals_for_migration(done)
-        # Migrations run under the write lock, re-reading what is done inside it: two processes
-        # creating one new workspace apply each migration exactly once.
-        with db_immediate(conn, self.path):
-            conn.execute("create table if not exists _migrations (name text primary key, applied_at text)")
-            done = {r[0] for r in conn.execute("select name from _migrations")}
-            if done - known:
-                raise WorkspaceError(
-                    f"{self.path}: made by a newer vocmine (migrations {', '.join(sorted(done - known))}); "
-                    "upgrade vocmine")
-            fresh = not done
-            for name, fn in MIGRATIONS:
-                if name in done:
-                    continue
-                log.info("migrating %s: %s", self.path, name)
-                fn(self.db)
-                conn.execute("insert into _migrations values (?, ?)", (name, now_iso()))
-            settings = dict(conn.execute("select key, value from settings"))
-            if settings.get("pseudonym_key") is None:
-                conn.execute("insert or replace into settings values ('pseudonym_key', ?)", (secrets.token_hex(32),))
-                conn.execute("insert or replace into settings values ('created_at', ?)", (now_iso(),))
-            if settings.get("keep_original") is None:
-                # New workspaces keep no unredacted text: analysis works on the redacted text.
-                conn.execute("insert or replace into settings values ('keep_original', ?)",
-                             ("false" if fresh else "true" if self._originals_attached() else "false",))
-        self._attach_originals()
-
-    # -- the unredacted originals, kept apart -------------------------------------------------
-
-    @property
-    def originals_path(self) -> Path:
-        """Return the side file that holds unredacted texts when ``keep_original`` is on."""
-        return Path(f"{self.path}.originals")
-
-    def _originals_attached(self) -> bool:
-        return any(r[1] == "originals" for r in self.db.conn.execute("pragma database_list"))
-
-    def _attach(self) -> None:
-        conn = self.db.conn
-        if not self._originals_attached():
-            conn.execute("attach database ? as originals", (str(self.originals_path),))
-            conn.execute("pragma originals.journal_mode = wal")
-            conn.execute("create table if not exists originals.originals "
-                         "(feedback_id integer primary key, text text not null)")
-
-    def _attach_originals_for_migration(self, done: set[str]) -> None:
-        # An older workspace kept original_text in the feedback table; migration 0009 moves it to the
-        # side file, which must be attached before the migration's transaction begins.
-        if "0001_core" not in done or "0009_originals_apart" in done:
-            return
-        cols = {r[1] for r in self.db.conn.execute("pragma table_info(feedback)")}
-        if "original_text" in cols and self.db.conn.execute(
-                "select 1 from feedback where original_text is not null limit 1").fetchone():
-            self._attach()
-
-    def _attach_originals(self) -> None:
-        if self.keep_original:
-            self._attach()
-        elif self._originals_attached():
-            self.db.conn.execute("detach database originals")
-
-    @property
-    def keep_original(self) -> bool:
-        """Whether ingest keeps each unredacted text in the side file ``originals_path`` (default off)."""
-        return (self.setting("keep_original") or "false") == "true"
-
-    def set_keep_original(self, keep: bool) -> dict[str, Any]:
-        """Turn keeping unredacted originals on or off; off deletes the side file. Returns the status."""
-        if keep:
-            self.set_setting("keep_original", "true")
-            self._attach()
-        else:
-            self.set_setting("keep_original", "false")
-            if self._originals_attached():
-                self.db.conn.execute("detach database originals")
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(FileNotFoundError):
-                    Path(f"{self.originals_path}{suffix}").unlink()
-        return self.originals_status()
-
-    def originals_status(self) -> dict[str, Any]:
-        """Return whether originals are kept, where, and how many are stored."""
-        rows = 0
-        if self._originals_attached():
-            rows = self.db.conn.execute("select count(*) from originals.originals").fetchone()[0]
-        return {"keep_original": self.keep_original, "file": str(self.originals_path),
-                "exists": self.originals_path.exists(), "rows": rows}
-
-    def original_text(self, feedback_id: int) -> str | None:
-        """Return the unredacted text of one feedback row, or None when it was not kept."""
-        if not self._originals_attached():
-            return None
-        row = self.db.conn.execute("select text from originals.originals where feedback_id = ?",
-                                   (int(feedback_id),)).fetchone()
-        return row[0] if row else None
-
-    def setting(self, key: str, default: str | None = None) -> str | None:
-        """Return a workspace setting (a key/value stored in the file)."""
-        row = self.db.conn.execute("select value from settings where key = ?", (key,)).fetchone()
-        return row[0] if row else default
-
-    def set_setting(self, key: str, value: str) -> None:
-        """Store a workspace setting."""
-        with self.db.conn:
-            self.db.conn.execute("insert or replace into settings (key, value) values (?, ?)", (key, value))
-
-    @property
-    def _key(self) -> bytes:
-        # VOCMINE_PSEUDONYM_KEY lets several workspaces share pseudonyms for the same customers.
-        env = os.environ.get("VOCMINE_PSEUDONYM_KEY")
-        return (env or self.setting("pseudonym_key") or "").encode()
-
-    def _mark_interrupted_runs(self) -> None:
-        # A run still "running" whose process is gone was killed; say so instead of pretending.
-        rows = self.db.conn.execute("select id, pid from runs where status = 'running'").fetchall()
-        for run_id, pid in rows:
-            if pid and _alive(pid):
-                continue
-            with self.db.conn:
-                self.db.conn.execute("update runs set status = 'interrupted' where id = ?", (run_id,))
-
-    @contextlib.contextmanager
-    def run(self, stage: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Record a stage run: yields a dict of counts that is saved with the run when it ends."""
-        counts: dict[str, Any] = {}
-        with self.db.conn:
-            cur = self.db.conn.execute(
-                "insert into runs (stage, status, started_at, params, pid, vocmine_version) values (?,?,?,?,?,?)",
-                (stage, "running", now_iso(), json.dumps(params or {}, ensure_ascii=False, default=str),
-                 os.getpid(), __version__),
-            )
-        run_id = cur.lastrowid
-        counts["_run_id"] = run_id
-        try:
-            yield counts
-        except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            from vocmine.core.secrets import scrub  # no credential an error message echoes is ever stored
-
-            self._finish(run_id, status, counts, scrub(f"{type(exc).__name__}: {exc}"))
-            raise
-        self._finish(run_id, "ok", counts, None)
-
-    def _finish(self, run_id: int, status: str, counts: dict[str, Any], error: str | None) -> None:
-        public = {k: v for k, v in counts.items() if not k.startswith("_")}
-        with self.db.conn:
-            self.db.conn.execute(
-                "update runs set status = ?, finished_at = ?, counts = ?, error = ? where id = ?",
-                (status, now_iso(), json.dumps(public, ensure_ascii=False, default=str), error, run_id),
-            )
 
     # -- ingestion --------------------------------------------------------------------------
 
@@ -255,52 +62,9 @@ class Workspace:
         and one message per rejected row or dropped field. Re-running adds nothing; bad rows go to
         the ``rejects`` table and never stop the rest of the file.
         """
-        if columns is None:
-            columns = ColumnMap()
-        elif isinstance(columns, dict):
-            try:
-                columns = ColumnMap(**columns)
-            except TypeError as exc:
-                raise ConfigError(f"unknown column field: {exc}") from exc
-        for name, value in (("text", text), ("rating", rating), ("id", id), ("created", created),
-                            ("author", author), ("contact", contact)):
-            if value:
-                setattr(columns, name, value)
-        for name in list(options):
-            if name in ColumnMap.__dataclass_fields__ and options[name]:
-                setattr(columns, name, options.pop(name))
-
-        if isinstance(source, Source) and not isinstance(source, str):
-            sources: list[Any] = [source]
-        else:
-            if paths is None:
-                raise ConfigError("nothing to ingest: give file paths or a Source")
-            if isinstance(paths, (str, os.PathLike)):
-                paths = [paths]
-            sources = [file_source_for(p, format, columns=ColumnMap(**vars(columns)), name=source,
-                                       encoding=encoding, kind=kind, **options) for p in paths]
-        total = sum(getattr(s, "size", 0) for s in sources)
-        result = IngestResult(source=", ".join(dict.fromkeys(s.name for s in sources)))
-        params = {"sources": [repr(s) for s in sources], "columns": {k: v for k, v in vars(columns).items() if v}}
-        with self.run("ingest", params) as counts:
-            done_before = 0
-            for src in sources:
-                part = IngestResult(source=src.name, files=[str(getattr(src, "path", src.name))])
-                prep = Preparer(src.name, self._key, max_chars=max_chars, rating_scale=rating_scale)
-
-                def tick(src=src, base=done_before) -> None:
-                    if progress:
-                        progress(base + getattr(src, "position", 0), total)
-
-                run_ingest(self.db, src.fetch(), prep, counts["_run_id"], now_iso(), part, on_batch=tick,
-                           batch_size=BATCH)
-                done_before += getattr(src, "size", 0)
-                result += part
-                counts.update(result.as_dict())
-            if progress:
-                progress(total, total)
-        log.info("ingest: %s", result.as_dict())
-        return result
+        return intake.ingest(self, paths, source=source, columns=columns, text=text, rating=rating, id=id,
+                             created=created, author=author, contact=contact, encoding=encoding, format=format,
+                             kind=kind, max_chars=max_chars, rating_scale=rating_scale, progress=progress, **options)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -320,108 +84,24 @@ class Workspace:
         ``rating`` is one value or a (low, high) pair; ``since``/``until`` bound ``created_at``.
         The internal ``original_text`` and ``raw`` columns are left out unless named in ``columns``.
         """
-        import pandas as pd
-
-        w = feedback_where(source=source, since=since, until=until, lang=language, rating=rating, table="",
-                           duplicates=include_duplicates)
-        default = ["id", "source", "external_id", "kind", "author", "title", "text", "rating", "rating_scale",
-                   "nps", "csat", "language", "created_at", "product", "url", "duplicate_of", "ingested_at"]
-        cols = list(columns) if columns else default
-        known = set(self.db["feedback"].columns_dict)
-        bad = [c for c in cols if c not in known]
-        if bad:
-            raise ConfigError(f"unknown feedback column(s) {', '.join(bad)}; available: {', '.join(sorted(known))}")
-        sql = f"select {', '.join(cols)} from feedback{w.sql()} order by id"
-        if limit:
-            sql += f" limit {int(limit)}"
-        df = pd.read_sql_query(sql, self.db.conn, params=w.args)
-        if "created_at" in df:
-            df["created_at"] = pd.to_datetime(df["created_at"], utc=True, errors="coerce")
-        return df
+        return tables.feedback(self, source, since, until, language, rating, include_duplicates, limit, columns)
 
     def stats(self) -> dict[str, Any]:
         """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
-        c = self.db.conn
-
-        def pairs(sql: str) -> dict[str, int]:
-            return {str(k) if k is not None else "unknown": v for k, v in c.execute(sql)}
-
-        return {
-            "feedback": c.execute("select count(*) from feedback").fetchone()[0],
-            "duplicates": c.execute("select count(*) from feedback where duplicate_of is not null").fetchone()[0],
-            "rejects": c.execute("select count(*) from rejects where action = 'skipped'").fetchone()[0],
-            "by_source": pairs("select source, count(*) from feedback group by source order by source"),
-            "by_language": pairs("select language, count(*) from feedback group by language order by count(*) desc"),
-            "by_kind": pairs("select kind, count(*) from feedback group by kind order by kind"),
-            "by_week": pairs(
-                "select case when created_at is null then null else "
-                "strftime('%Y', created_at, '-3 days', 'weekday 4') || '-W' || "
-                "printf('%02d', (strftime('%j', created_at, '-3 days', 'weekday 4') - 1) / 7 + 1) end as week, "
-                "count(*) from feedback group by week order by week"
-            ),
-            "by_rating": pairs(
-                "select case when rating is null then null else printf('%g', rating) end as r, count(*) "
-                "from feedback group by r order by r"
-            ),
-            "nps": self._nps(),
-            "csat": self._csat(),
-        }
-
-    def _nps(self) -> dict[str, Any] | None:
-        row = self.db.conn.execute(
-            "select count(*), sum(nps >= 9), sum(nps <= 6) from feedback where nps is not null").fetchone()
-        n, promoters, detractors = row
-        if not n:
-            return None
-        return {"responses": n, "promoters": promoters, "detractors": detractors,
-                "score": round(100.0 * (promoters - detractors) / n, 1)}
-
-    def _csat(self) -> dict[str, Any] | None:
-        n, satisfied = self.db.conn.execute(
-            "select count(*), sum(csat >= 4) from feedback where csat is not null").fetchone()
-        if not n:
-            return None
-        return {"responses": n, "satisfied": satisfied, "score": round(100.0 * satisfied / n, 1)}
+        return tables.stats(self)
 
     def search(self, query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
         """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
         so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``."""
-        import pandas as pd
-
-        terms = [t for t in query.replace('"', " ").split() if t]
-        if not terms:
-            raise ConfigError("empty search query")
-        match = " ".join(f'"{t}"*' for t in terms)
-        sql = (
-            "select feedback.id, feedback.source, feedback.created_at, feedback.rating, feedback.language, "
-            "snippet(feedback_fts, 1, '[', ']', '…', 12) as snippet, feedback.text "
-            "from feedback_fts join feedback on feedback.rowid = feedback_fts.rowid "
-            "where feedback_fts match ?" + (" and feedback.source = ?" if source else "") +
-            " order by bm25(feedback_fts) limit ?"
-        )
-        args: list[Any] = [match] + ([source] if source else []) + [int(limit)]
-        try:
-            return pd.read_sql_query(sql, self.db.conn, params=args)
-        except Exception as exc:  # sqlite3.OperationalError is wrapped by pandas
-            raise ConfigError(f"bad search query {query!r}: {exc}") from exc
+        return tables.search(self, query, limit, source)
 
     def rejects(self, source: str | None = None) -> "pd.DataFrame":
         """Return the rejects table (rows skipped and fields dropped, with file, row and reason)."""
-        import pandas as pd
-
-        sql = "select source, file, row, field, action, reason, raw, created_at from rejects"
-        args: list[Any] = []
-        if source:
-            sql += " where source = ?"
-            args.append(source)
-        return pd.read_sql_query(sql + " order by file, row", self.db.conn, params=args)
+        return tables.rejects(self, source)
 
     def runs(self, stage: str | None = None, limit: int = 50) -> "pd.DataFrame":
         """Return the most recent stage runs, newest first."""
-        import pandas as pd
-
-        sql = "select * from runs" + (" where stage = ?" if stage else "") + " order by id desc limit ?"
-        return pd.read_sql_query(sql, self.db.conn, params=([stage] if stage else []) + [limit])
+        return tables.runs(self, stage, limit)
 
     # -- understanding ----------------------------------------------------------------------
 
@@ -496,33 +176,15 @@ class Workspace:
         Columns: key, name, week, volume (distinct feedback), segments, sentiment, share, baseline
         (mean of the trailing ``window`` weeks), spike ("up"/"down"/""), new.
         """
-        from vocmine.decide.trends import flag, weekly
+        from vocmine.decide.trends import trends
 
-        df = flag(weekly(self, by, complaints_only=complaints_only, lang=lang, source=source),
-                  window=window, sigma=sigma)
-        df.insert(1, "name", df["key"].map(self._names(by)))
-        return df
+        return trends(self, by, lang=lang, source=source, complaints_only=complaints_only, window=window, sigma=sigma)
 
     def impact(self, by: str = "topic") -> "pd.DataFrame":
         """Return each topic's (phrase's, category's) effect on NPS, CSAT and rating: with vs without it."""
-        from vocmine.decide.trends import impact
+        from vocmine.decide.trends import named_impact
 
-        df = impact(self, by)
-        if len(df):
-            df.insert(1, "name", df["key"].map(self._names(by)))
-        return df
-
-    def _names(self, by: str) -> dict[Any, str]:
-        conn = self.db.conn
-        if by == "phrase":
-            return dict(conn.execute("select id, phrase from phrases"))
-        if by in ("topic", "parent"):
-            return dict(conn.execute("select id, coalesce(custom_label, label) from topics"))
-        from vocmine.decide.categorize import label
-        from vocmine.core.resources import load_taxonomy
-
-        tax = load_taxonomy()
-        return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
+        return named_impact(self, by)
 
     def suggest_links(self, *, min_score: float = 0.35, taxonomy: Any = None) -> list[dict[str, Any]]:
         """Rank ticket <-> phrase/topic matches (score, evidence), store them as suggestions, return them.
@@ -574,19 +236,6 @@ class Workspace:
         return edit_entry(self, entry, title_en=title_en, title_ko=title_ko, did_en=did_en, did_ko=did_ko,
                           approve=approve)
 
-    def state(self, source: str, key: str, default: str | None = None) -> str | None:
-        """A collector's or tracker's saved cursor (see ``source_state``)."""
-        row = self.db.conn.execute(
-            "select value from source_state where source = ? and key = ?", (source, key)).fetchone()
-        return row[0] if row else default
-
-    def set_state(self, source: str, key: str, value: str) -> None:
-        """Save a collector's or tracker's cursor; written in its own transaction."""
-        with self.db.conn:
-            self.db.conn.execute(
-                "insert into source_state values (?, ?, ?, ?) on conflict(source, key) do update set "
-                "value = excluded.value, updated_at = excluded.updated_at", (source, key, value, now_iso()))
-
     def add_tickets(self, tickets: Iterable[dict[str, Any]], tracker: str = "local") -> int:
         """Check and store tickets by (tracker, key), recorded as a ``tickets-import`` run; returns how many were new.
 
@@ -624,20 +273,20 @@ class Workspace:
 
     def rename_topic(self, topic_id: int, label: str, lang: str | None = None) -> dict[str, Any]:
         """Rename a topic (``lang``: the label's language); the edit survives later runs and refits."""
-        from vocmine.decide.topics import rename_topic
+        from vocmine.decide.topic_edits import rename_topic
 
         return rename_topic(self, topic_id, label, lang)
 
     def merge_topics(self, target: int, *sources: int) -> dict[str, Any]:
         """Merge topics into ``target``; the edit survives later runs and refits. Returns the target."""
-        from vocmine.decide.topics import merge_topics
+        from vocmine.decide.topic_edits import merge_topics
 
         flat = [s for x in sources for s in (x if isinstance(x, (list, tuple)) else [x])]
         return merge_topics(self, target, flat)
 
     def split_topic(self, topic_id: int, parts: int | None = None) -> list[dict[str, Any]]:
         """Split a topic into 2+ (``parts``, default whichever of 2-4 separates best); returns the parts."""
-        from vocmine.decide.topics import split_topic
+        from vocmine.decide.topic_edits import split_topic
 
         return split_topic(self, topic_id, parts)
 
@@ -790,4 +439,3 @@ class Workspace:
     # --- publishing and weekly API (issues 6, 7): methods go above this line ---
 
 
-_alive = process_alive

@@ -46,6 +46,9 @@ def test_demo_complaints_cluster_by_cause_with_labels_in_their_language(demo_ws)
     quotes = top.examples(3)
     assert len(quotes) == 3 and all(re.search("무거|무겁|무게", q) for q in quotes), quotes
     assert re.search("무거|무겁|무게", top._repr_html_())
+    # trend() is the documented method, not the trend number of the topic table.
+    weeks = top.trend()
+    assert len(weeks) and set(weeks["key"]) == {top.id} and weeks["volume"].sum() > 0
 
 
 def test_rerun_on_unchanged_data_changes_no_id(demo_ws):

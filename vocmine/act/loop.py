@@ -125,7 +125,7 @@ def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, 
     packaged MiniLM; ``False`` turns it off).
     """
     from vocmine.decide.categorize import Categorizer
-    from vocmine.decide.topic_stage import workspace_taxonomy
+    from vocmine.core.resources import workspace_taxonomy
 
     conn = ws.db.conn
     # The same taxonomy as the topic stage: the one given (dict or path), the workspace's accepted
@@ -165,9 +165,9 @@ def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, 
         twords = _words(text + " " + label_words)
         cands: dict[tuple[str, int], dict[str, Any]] = {}
         for (lang, canonical), variant in quoted.items():
-            h = by_canonical.get((lang, canonical))
-            if h is not None:
-                c = cands.setdefault(("phrase", h), {"score": 0.0, "evidence": []})
+            head = by_canonical.get((lang, canonical))
+            if head is not None:
+                c = cands.setdefault(("phrase", head), {"score": 0.0, "evidence": []})
                 c["score"] = max(c["score"], 0.9)
                 c["evidence"].append(f"the ticket quotes customers: \"{variant}\"")
         for h, v in heads.items():
@@ -474,7 +474,7 @@ def _topic_names(conn, fids: dict[int, dict[str, Any]]) -> dict[str, dict[str, s
 
 def _taxonomy_label(category: str, lang: str) -> str | None:
     """Return the default taxonomy's label of ``category`` in ``lang`` (None when it has none)."""
-    from vocmine import load_taxonomy
+    from vocmine.core.resources import load_taxonomy
 
     try:
         tax = load_taxonomy()
@@ -499,7 +499,9 @@ def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
         for tid, key, title, release, done_at, status, note_en, note_ko in rows:
             if (status or "").lower() not in DONE:
                 continue
-            shipped = datetime.fromisoformat(parse_datetime(done_at).replace("Z", "+00:00")).astimezone(timezone.utc)
+            done = parse_datetime(done_at)
+            assert done is not None  # the query keeps tickets with a done_at
+            shipped = datetime.fromisoformat(done.replace("Z", "+00:00")).astimezone(timezone.utc)
             fids = linked_feedback(conn, tid)
             names = _topic_names(conn, fids)
             said = {lang: s for lang in ("en", "ko") if (s := _said(fids, lang, names))}

@@ -22,9 +22,10 @@ import click
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from vocmine import __version__  # noqa: E402
+from vocmine.core.version import __version__  # noqa: E402
 from vocmine.core.errors import VocmineError, is_disk_full  # noqa: E402
 from vocmine.core.secrets import protect, scrub  # noqa: E402
+from vocmine.cli.choices import Registered, file_format  # noqa: E402
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 log = logging.getLogger("vocmine")
@@ -68,8 +69,11 @@ def write_error_message(exc: BaseException, db: str | os.PathLike | None = None)
     SQLite's errors name no file: the workspace ``db`` is the one it was writing.
     """
     if is_disk_full(exc):
-        where = str(db or "the workspace") if isinstance(exc, sqlite3.OperationalError) else \
-            (exc.filename or exc.filename2 or "an output file")
+        if isinstance(exc, sqlite3.OperationalError):
+            where = str(db or "the workspace")
+        else:
+            assert isinstance(exc, OSError)  # is_disk_full: SQLite's error, else an OSError
+            where = exc.filename or exc.filename2 or "an output file"
         return f"disk full while writing {where}: free space and re-run; nothing stored was lost"
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
@@ -195,7 +199,7 @@ def init(ctx: click.Context, path: str | None, write_config: bool) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", help="Source name stored with each row (default: the file name without extension).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "jsonl", "xlsx", "text"]),
+@click.option("--format", "fmt", type=Registered("vocmine.sources", file_format),
               help="File format (default: from the extension).")
 @click.option("--text", help="Column with the feedback text (default: detected).")
 @click.option("--title", help="Column with a review title.")

@@ -24,9 +24,7 @@ def scrapers_package() -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name != "vocmine.scrapers":
             raise
-    import vocmine
-
-    folder = Path(vocmine.__file__).resolve().parent.parent / "scrapers"
+    folder = Path(__file__).resolve().parents[2] / "scrapers"  # vocmine/collect/__init__.py -> the repository
     init = folder / "__init__.py"
     if not init.is_file():
         from vocmine.core.errors import ConfigError
@@ -37,10 +35,12 @@ def scrapers_package() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules["vocmine.scrapers"] = module
     spec.loader.exec_module(module)
-    vocmine.scrapers = module  # type: ignore[attr-defined]
+    setattr(sys.modules["vocmine"], "scrapers", module)  # what an import of a subpackage does
     return module
 
 
 def examples_path() -> Path:
     """Return the folder of example site configs that ship with vocmine (``scrapers/sites``)."""
-    return Path(scrapers_package().__file__).resolve().parent / "sites"
+    init = scrapers_package().__file__
+    assert init is not None  # a package loaded from its folder
+    return Path(init).resolve().parent / "sites"

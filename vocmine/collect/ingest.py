@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from vocmine.core import dates, lang, privacy
 from vocmine.core.db import immediate
@@ -59,6 +59,9 @@ class FieldError(ValueError):
         self.field = field
 
 
+_Result = TypeVar("_Result", bound="IngestResult")
+
+
 @dataclass
 class IngestResult:
     """What one ingest did. ``messages`` holds one line per skipped row, dropped field and file note.
@@ -88,7 +91,7 @@ class IngestResult:
             "source", "files", "inserted", "updated", "unchanged", "duplicates", "rejected", "warnings", "cleaned",
             "rating_scales")}
 
-    def __iadd__(self, other: "IngestResult") -> "IngestResult":
+    def __iadd__(self: _Result, other: IngestResult) -> _Result:
         for k in ("inserted", "updated", "unchanged", "duplicates", "rejected", "warnings", "cleaned"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.files += [f for f in other.files if f not in self.files]

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from vocmine import __version__
+from vocmine.core.version import __version__
 from vocmine.core.dates import parse_datetime
 from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Reject
+from vocmine.collect import intake
 from vocmine.collect.ingest import IngestResult
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ class RedditSource:
     ``more_limit`` caps the "load more comments" requests per post. Authors are passed on as
     ``Feedback.author``, which the ingest path stores only as a keyed pseudonym.
     """
+
+    type = "reddit"  # the registered name (vocmine.sources)
 
     def __init__(self, subreddit: str, *, query: str | None = None, since: Any = None, comments: bool = False,
                  limit: int = 100, more_limit: int = DEFAULT_MORE, name: str | None = None, reddit: Any = None,
@@ -295,7 +298,7 @@ def ingest_reddit(ws: Any, subreddit: str, *, query: str | None = None, since: A
     elif stored:
         # Overlap: posts approved late or indexed late still appear; dedup makes the repeat free.
         src.since = float(stored) - overlap_hours * 3600
-    res = ws.ingest(source=src)
+    res = intake.ingest(ws, source=src)
     result = RedditResult(**vars(res), posts=src.posts, comments=src.comment_count, skipped=src.skipped,
                           waited=src.waited, waits=list(src.waits), since=_iso(src.since), newest=_iso(src.newest))
     if src.error:

@@ -23,6 +23,7 @@ regular expression whose first group is kept. Selecting an element takes all of 
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +102,7 @@ def _check(sel: Selector, where: str) -> None:
         raise ConfigError(f"{where}: bad {sel.kind.upper()} selector {sel.expr!r}: {exc}") from None
 
 
-def load_site_config(path: str | Path) -> SiteConfig:
+def load_site_config(path: str | os.PathLike) -> SiteConfig:
     """Return the checked SiteConfig in the YAML file ``path``; ConfigError names the key at fault."""
     import yaml
 

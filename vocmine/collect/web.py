@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
+from vocmine.collect import intake
 from vocmine.core.dates import now_iso, parse_datetime
 from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Reject
@@ -78,6 +79,8 @@ def feedback_from_item(item: dict[str, Any]) -> Feedback:
 class ItemsSource:
     """A Source over Feedback already in memory (the standalone Scrapy pipeline uses it)."""
 
+    type = "items"  # not registered: the Scrapy pipeline's hand-over
+
     def __init__(self, name: str, items: Iterable[Feedback | Reject]):
         self.name = name
         self.items = list(items)
@@ -128,6 +131,8 @@ class WebSource:
     ``pages``, ``reviews``, ``failed``, ``stopped``, ``notes``, ``waited``, ``orders`` and ``error``
     say what happened.
     """
+
+    type = "web"  # the registered name (vocmine.sources)
 
     def __init__(self, urls: Iterable[str] = (), *, site: str | os.PathLike | SiteConfig | None = None,
                  name: str | None = None, max_pages: int = DEFAULT_MAX_PAGES, cache_dir: str | os.PathLike | None = None,
@@ -304,7 +309,7 @@ def scrape(ws: Any, urls: Iterable[str] = (), *, site: str | os.PathLike | None 
 
         src = WebSource(group, site=config, name=name, max_pages=max_pages, cache_dir=cache_dir, known_ids=known,
                         order_hints=hints, incremental=not full, settings=settings, progress=tick)
-        part = ws.ingest(source=src)
+        part = intake.ingest(ws, source=src)
         total += part
         total.pages += src.pages
         total.reviews += src.reviews

@@ -71,8 +71,8 @@ def parse_datetime(value) -> str | None:
     if re.fullmatch(r"\d{9,13}(?:\.\d+)?|\d{5}(?:\.\d+)?", s):
         return _epoch(float(s))
     try:
-        d = dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
-        return iso(d)
+        parsed = dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+        return iso(parsed)
     except ValueError:
         pass
     m = _DOTTED_RE.match(s)

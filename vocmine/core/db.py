@@ -26,9 +26,20 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import sqlite_utils
+from sqlite_utils.db import Table
+
 from vocmine.core.errors import WorkspaceError
 
 log = logging.getLogger(__name__)
+
+
+def table(db: sqlite_utils.Database, name: str) -> Table:
+    """Return the table ``name`` of ``db``, typed as a table (sqlite-utils types ``db[name]`` as ``Table | View``)."""
+    found = db[name]
+    if not isinstance(found, Table):
+        raise WorkspaceError(f"{name} is a view in this workspace, where vocmine expects a table")
+    return found
 
 
 def busy_timeout() -> float:

@@ -265,6 +265,7 @@ def _sub(rx: re.Pattern, text: str, found: Found, kind: str, placeholder: str,
         if not group:
             return placeholder
         g = m.lastindex if group < 0 else group
+        assert g is not None  # a pattern replaced by its last group has groups
         s, e = m.start(g) - m.start(0), m.end(g) - m.start(0)
         whole = m.group(0)
         return whole[:s] + placeholder + whole[e:]
@@ -452,6 +453,7 @@ def _en_intros(text: str, low: str, found: Found) -> str:
 
 def _en_names(text: str, found: Found) -> str:
     def accept(m: re.Match) -> bool:
+        assert m.lastindex is not None  # every English name pattern captures the name
         return _en_name_ok(m.group(m.lastindex))
     # Every English name pattern needs a Title-case word.
     if not _TITLE_WORD_RE.search(text):

@@ -70,3 +70,11 @@ def load_taxonomy(path: str | Path | None = None) -> dict[str, Any]:
         if parent and parent not in ids:
             raise ConfigError(f"{file}: category {cat['id']!r}: unknown parent {parent!r}")
     return doc
+
+
+def workspace_taxonomy(ws: Any, taxonomy: Any = None) -> dict[str, Any]:
+    """Return the taxonomy in use: ``taxonomy`` (a dict or a path), the workspace's accepted copy
+    (setting ``taxonomy_path``), or the default."""
+    if isinstance(taxonomy, dict):
+        return taxonomy
+    return load_taxonomy(taxonomy or ws.setting("taxonomy_path"))

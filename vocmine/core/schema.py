@@ -10,6 +10,8 @@ from typing import Callable
 
 import sqlite_utils
 
+from vocmine.core.db import table
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -26,16 +28,16 @@ def migration(name: str):
 
 @migration("0001_core")
 def _core(db: sqlite_utils.Database) -> None:
-    db["settings"].create({"key": str, "value": str}, pk="key")
-    db["runs"].create(
+    table(db, "settings").create({"key": str, "value": str}, pk="key")
+    table(db, "runs").create(
         {
             "id": int, "stage": str, "status": str, "started_at": str, "finished_at": str,
             "params": str, "counts": str, "error": str, "pid": int, "vocmine_version": str,
         },
         pk="id",
     )
-    db["runs"].create_index(["stage", "started_at"])
-    db["feedback"].create(
+    table(db, "runs").create_index(["stage", "started_at"])
+    table(db, "feedback").create(
         {
             "id": int,
             "source": str,
@@ -64,30 +66,30 @@ def _core(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("duplicate_of", "feedback", "id")],
     )
-    db["feedback"].create_index(["source", "external_id"], unique=True)
-    db["feedback"].create_index(["norm_hash"])
-    db["feedback"].create_index(["created_at"])
-    db["feedback"].enable_fts(
+    table(db, "feedback").create_index(["source", "external_id"], unique=True)
+    table(db, "feedback").create_index(["norm_hash"])
+    table(db, "feedback").create_index(["created_at"])
+    table(db, "feedback").enable_fts(
         ["title", "text"], fts_version="FTS5", create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
     )
-    db["contacts"].create(
+    table(db, "contacts").create(
         {"author": str, "source": str, "contact": str, "consent": int, "feedback_id": int, "updated_at": str},
         pk=("source", "author"),
     )
-    db["rejects"].create(
+    table(db, "rejects").create(
         {
             "id": str, "source": str, "file": str, "row": int, "field": str, "action": str,
             "reason": str, "raw": str, "run_id": int, "created_at": str,
         },
         pk="id",
     )
-    db["rejects"].create_index(["source", "file"])
+    table(db, "rejects").create_index(["source", "file"])
 
 
 @migration("0002_tickets")
 def _tickets(db: sqlite_utils.Database) -> None:
-    db["tickets"].create(
+    table(db, "tickets").create(
         {
             "id": int, "tracker": str, "key": str, "title": str, "body": str, "status": str,
             "labels": str, "url": str, "release": str, "done_at": str, "created_at": str,
@@ -95,12 +97,12 @@ def _tickets(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["tickets"].create_index(["tracker", "key"], unique=True)
+    table(db, "tickets").create_index(["tracker", "key"], unique=True)
 
 
 @migration("0003_analysis")
 def _analysis(db: sqlite_utils.Database) -> None:
-    db["segments"].create(
+    table(db, "segments").create(
         {
             "id": int, "feedback_id": int, "idx": int, "text": str, "start": int, "end": int,
             "language": str, "sentiment": float, "label": str, "complaint": int, "joined_by": str,
@@ -108,14 +110,14 @@ def _analysis(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("feedback_id", "feedback", "id")],
     )
-    db["segments"].create_index(["feedback_id", "idx"], unique=True)
-    db["segments"].create_index(["complaint"])
-    db["phrases"].create(
+    table(db, "segments").create_index(["feedback_id", "idx"], unique=True)
+    table(db, "segments").create_index(["complaint"])
+    table(db, "phrases").create(
         {"id": int, "phrase": str, "language": str, "kind": str, "group_id": int, "updated_at": str},
         pk="id",
     )
-    db["phrases"].create_index(["language", "phrase"], unique=True)
-    db["phrase_mentions"].create(
+    table(db, "phrases").create_index(["language", "phrase"], unique=True)
+    table(db, "phrase_mentions").create(
         {
             "id": int, "phrase_id": int, "segment_id": int, "feedback_id": int, "variant": str,
             "start": int, "end": int,
@@ -124,10 +126,10 @@ def _analysis(db: sqlite_utils.Database) -> None:
         foreign_keys=[("phrase_id", "phrases", "id"), ("segment_id", "segments", "id"),
                       ("feedback_id", "feedback", "id")],
     )
-    db["phrase_mentions"].create_index(["phrase_id"])
-    db["phrase_mentions"].create_index(["feedback_id"])
+    table(db, "phrase_mentions").create_index(["phrase_id"])
+    table(db, "phrase_mentions").create_index(["feedback_id"])
     # Which feedback rows are analysed, and against which content: a changed row is analysed again.
-    db["analyzed"].create(
+    table(db, "analyzed").create(
         {"feedback_id": int, "content_hash": str, "analyzer": str, "run_id": int, "analyzed_at": str},
         pk="feedback_id",
         foreign_keys=[("feedback_id", "feedback", "id")],
@@ -137,7 +139,7 @@ def _analysis(db: sqlite_utils.Database) -> None:
 @migration("0004_source_state")
 def _source_state(db: sqlite_utils.Database) -> None:
     # Cursors of incremental collectors and tracker syncs (e.g. the newest creation time seen).
-    db["source_state"].create(
+    table(db, "source_state").create(
         {"source": str, "key": str, "value": str, "updated_at": str},
         pk=("source", "key"),
     )
@@ -146,12 +148,12 @@ def _source_state(db: sqlite_utils.Database) -> None:
 @migration("0005_topics")
 def _topics(db: sqlite_utils.Database) -> None:
     # One vector per (segment, embedder): a weekly run embeds only segments it has not seen.
-    db["embeddings"].create(
+    table(db, "embeddings").create(
         {"segment_id": int, "embedder": str, "dim": int, "vector": bytes},
         pk=("segment_id", "embedder"),
         foreign_keys=[("segment_id", "segments", "id")],
     )
-    db["topics"].create(
+    table(db, "topics").create(
         {
             "id": int, "language": str, "label": str, "custom_label": str, "keywords": str, "category": str,
             "parent_id": int, "size": int, "centroid": bytes, "embedder": str, "status": str,
@@ -159,27 +161,27 @@ def _topics(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["topics"].create_index(["language", "status"])
-    db["segment_topics"].create(
+    table(db, "topics").create_index(["language", "status"])
+    table(db, "segment_topics").create(
         {"segment_id": int, "topic_id": int, "score": float, "method": str, "run_id": int},
         pk="segment_id",
         foreign_keys=[("segment_id", "segments", "id"), ("topic_id", "topics", "id")],
     )
-    db["segment_topics"].create_index(["topic_id"])
-    db["segment_categories"].create(
+    table(db, "segment_topics").create_index(["topic_id"])
+    table(db, "segment_categories").create(
         {"segment_id": int, "category": str, "score": float, "method": str, "taxonomy": str},
         pk="segment_id",
         foreign_keys=[("segment_id", "segments", "id")],
     )
-    db["segment_categories"].create_index(["category"])
+    table(db, "segment_categories").create_index(["category"])
     # How ids carried over a full refit, and the user's merges and splits.
-    db["topic_lineage"].create(
+    table(db, "topic_lineage").create(
         {"id": int, "old_id": int, "new_id": int, "similarity": float, "reason": str, "run_id": int,
          "created_at": str},
         pk="id",
     )
     # The user's edits (rename, merge, split), replayed after every run so they survive it.
-    db["topic_edits"].create(
+    table(db, "topic_edits").create(
         {"id": int, "action": str, "topic_id": int, "value": str, "created_at": str},
         pk="id",
     )
@@ -188,7 +190,7 @@ def _topics(db: sqlite_utils.Database) -> None:
 @migration("0006_loop")
 def _loop(db: sqlite_utils.Database) -> None:
     # Ticket <-> topic/phrase links: suggestions are kept apart from the team's decisions.
-    db["links"].create(
+    table(db, "links").create(
         {
             "id": int, "ticket_id": int, "target_type": str, "target_id": int, "score": float, "evidence": str,
             "status": str, "decided_by": str, "decided_at": str, "created_at": str, "updated_at": str,
@@ -196,10 +198,10 @@ def _loop(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("ticket_id", "tickets", "id")],
     )
-    db["links"].create_index(["ticket_id", "target_type", "target_id"], unique=True)
-    db["links"].create_index(["status"])
+    table(db, "links").create_index(["ticket_id", "target_type", "target_id"], unique=True)
+    table(db, "links").create_index(["status"])
     # What shipped, in public words: the "we did" of each "you said, we did" entry.
-    db["changes"].create(
+    table(db, "changes").create(
         {
             "id": int, "ticket_id": int, "slug": str, "release": str, "shipped_at": str, "status": str,
             "title_en": str, "title_ko": str, "did_en": str, "did_ko": str, "edited": int,
@@ -208,10 +210,10 @@ def _loop(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("ticket_id", "tickets", "id")],
     )
-    db["changes"].create_index(["ticket_id"], unique=True)
-    db["changes"].create_index(["slug"], unique=True)
+    table(db, "changes").create_index(["ticket_id"], unique=True)
+    table(db, "changes").create_index(["slug"], unique=True)
     # One row per customer told about a change, so that nobody is told twice.
-    db["notifications"].create(
+    table(db, "notifications").create(
         {
             "id": int, "change_id": int, "contact": str, "author": str, "feedback_id": int, "language": str,
             "status": str, "subject": str, "body": str, "message_id": str, "error": str, "created_at": str,
@@ -220,22 +222,22 @@ def _loop(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("change_id", "changes", "id"), ("feedback_id", "feedback", "id")],
     )
-    db["notifications"].create_index(["change_id", "contact"], unique=True)
+    table(db, "notifications").create_index(["change_id", "contact"], unique=True)
 
 
 @migration("0007_topics_extra")
 def _topics_extra(db: sqlite_utils.Database) -> None:
     # A workspace-fitted embedder (kiwi-lsa) keeps its fit here, so vectors stay comparable over weeks.
-    db["embedder_states"].create({"name": str, "state": bytes, "created_at": str}, pk="name")
+    table(db, "embedder_states").create({"name": str, "state": bytes, "created_at": str}, pk="name")
     # A topic's label in other languages, set by 'vocmine topics rename ID LABEL --lang ko'.
-    db["topics"].add_column("labels", str)
+    table(db, "topics").add_column("labels", str)
 
 
 @migration("0008_notify_once")
 def _notify_once(db: sqlite_utils.Database) -> None:
     # When a message's SMTP DATA began: a row left 'sending' by a killed run is shown as 'unknown'
     # (the customer may have it) and never sent again unless the operator asks (--resend-unknown).
-    db["notifications"].add_column("attempted_at", str)
+    table(db, "notifications").add_column("attempted_at", str)
 
 
 @migration("0009_originals_apart")
@@ -302,11 +304,11 @@ def _rejects_redacted(db: sqlite_utils.Database) -> None:
 def _phrase_aspects(db: sqlite_utils.Database) -> None:
     # A phrase carries its parts: what the complaint is about (aspect) and what is wrong (opinion).
     for col in ("aspect", "opinion"):
-        db["phrases"].add_column(col, str)
-    db["phrases"].create_index(["language", "aspect"])
+        table(db, "phrases").add_column(col, str)
+    table(db, "phrases").create_index(["language", "aspect"])
     # Per aspect, how often complaint segments and the other segments mention it (on a sample when
     # the workspace is large) and the smoothed log-odds of the two rates.
-    db["aspect_stats"].create(
+    table(db, "aspect_stats").create(
         {"language": str, "aspect": str, "complaint_segments": int, "other_segments": int,
          "sampled_complaints": int, "sampled_others": int, "score": float, "updated_at": str},
         pk=("language", "aspect"),
@@ -314,7 +316,7 @@ def _phrase_aspects(db: sqlite_utils.Database) -> None:
     # Phrase groups that mean the same although their words differ ("fabric thin" ~ "material
     # thin"), found with the packaged sentence embedder by the topic stage and kept here so that
     # every later grouping (analyze runs without a model) applies them.
-    db["phrase_merges"].create(
+    table(db, "phrase_merges").create(
         {"language": str, "a": str, "b": str, "score": float, "embedder": str, "created_at": str},
         pk=("language", "a", "b"),
     )

@@ -215,7 +215,8 @@ class _Fit:
     def score(self, words: Iterable[str]) -> tuple[float, set[str]]:
         """Return (fit, matched lemmas) of a sequence of words: one weight per distinct matched word.
         Two English words written apart match the keyword they make together ("top up", "topup")."""
-        total, seen = 0.0, set()
+        total = 0.0
+        seen: set[str] = set()
         words = list(words)
         for i, word in enumerate(words):
             lem = _lemmas(word, self.lang)
@@ -394,7 +395,7 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
     in_label = {x for w in _words(best, lang) for x in _lemmas(w, lang)} | best_matched
     prefixes = [a for a, _ in aspects.most_common()] + fit.terms
     bare = _content_words(_words(best, lang), lang) < 2
-    pair = None
+    keyword_pair = None
     for term in prefixes:
         lem = {x for w in _words(term, lang) for x in _lemmas(w, lang)}
         if not lem or lem & in_label:
@@ -411,14 +412,14 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
         if label.lower() in taken_set:
             continue
         if bare and _content_words(_words(term, lang), lang) < 2:
-            pair = pair or label  # two bare keywords: only when nothing else is left
+            keyword_pair = keyword_pair or label  # two bare keywords: only when nothing else is left
             continue
         return label
     for label, _ in ranked[1:]:
         if label.lower() not in taken_set and _content_words(_words(label, lang), lang) >= 2:
             return label
     # A bare candidate of its own still beats two bare keywords joined.
-    return next((label for label, _ in ranked[1:] if label.lower() not in taken_set), None) or pair or best
+    return next((label for label, _ in ranked[1:] if label.lower() not in taken_set), None) or keyword_pair or best
 
 
 def _same_stem(a: Sequence[str], b: Sequence[str], lang: str) -> bool:

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from vocmine.core.dates import now_iso
+from vocmine.core.resources import workspace_taxonomy
 from vocmine.decide.topic_labels import strip_markup
 
 log = logging.getLogger(__name__)
@@ -43,20 +44,10 @@ def taxonomy_tag(tax: dict[str, Any]) -> str:
     return f"{tax['name']}@{tax['version']}"
 
 
-def workspace_taxonomy(ws, taxonomy: Any = None) -> dict[str, Any]:
-    """Return the taxonomy in use: ``taxonomy`` (a dict or a path), the workspace's accepted copy
-    (setting ``taxonomy_path``), or the default."""
-    from vocmine import load_taxonomy
-
-    if isinstance(taxonomy, dict):
-        return taxonomy
-    return load_taxonomy(taxonomy or ws.setting("taxonomy_path"))
-
-
 def categorize_segments(ws, taxonomy: dict[str, Any] | None = None, *, complaints_only: bool = True,
                         embedder_for: Any = None) -> int:
     """Place segments not yet placed under this taxonomy; returns how many were placed."""
-    from vocmine import load_taxonomy
+    from vocmine.core.resources import load_taxonomy
     from vocmine.decide.categorize import Categorizer
 
     tax = taxonomy or load_taxonomy()
@@ -118,7 +109,7 @@ class _Lang:
     def __init__(self, ws, lang: str, run_id: int, emb: Any, min_size: int | None):
         self.ws, self.conn, self.lang, self.run_id, self.emb = ws, ws.db.conn, lang, run_id, emb
         self.min_size = min_size
-        self.counts = Counter()
+        self.counts: Counter[str] = Counter()
 
     # thresholds learned at fit time, per language and embedder
     def thresholds(self) -> dict[str, float]:
@@ -277,7 +268,7 @@ class _Lang:
             if c in mapping:
                 continue
             # A new topic carved out of an old one is a split of it.
-            src = Counter()
+            src: Counter[int] = Counter()
             for old, m in old_members.items():
                 n = len(members[c] & m)
                 if n:
@@ -357,10 +348,10 @@ class _Lang:
             ids, texts, x = [ids[i] for i in keep], [texts[i] for i in keep], x[keep]
         if not ids:
             return
-        tids, cents, _ = self.active()
+        tids, active_cents, _ = self.active()
         rows = []
         if tids:
-            sims = x @ unit(cents).T
+            sims = x @ unit(active_cents).T
             best = sims.argmax(axis=1)
             top = sims[np.arange(len(ids)), best]
             for i in range(len(ids)):
@@ -489,7 +480,7 @@ def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxono
 
 # -- edits, replayed after every run ---------------------------------------------------------------------
 
-def resolve(conn, tid: int) -> int | None:
+def resolve(conn, tid: int | None) -> int | None:
     """Return the topic that ``tid`` is now: itself while it exists and is not retired, else the
     newest lineage successor (None when there is none)."""
     seen = set()
@@ -632,10 +623,10 @@ def _parents(conn, tax: dict[str, Any], run_id: int | None, now: str) -> None:
     used = set()
     for g in groups:
         best, score = None, 0.0
-        for pid, kids in old.items():
-            if pid in used or not kids:
+        for pid, old_kids in old.items():
+            if pid in used or not old_kids:
                 continue
-            j = len(kids & set(g)) / len(kids | set(g))
+            j = len(old_kids & set(g)) / len(old_kids | set(g))
             if j > score:
                 best, score = pid, j
         kids = [info[t] for t in g]
@@ -737,9 +728,8 @@ def accept_taxonomy(ws, ids: list[int], file: Any = None, taxonomy: Any = None) 
 
     import yaml
 
-    from vocmine import load_taxonomy
     from vocmine.core.errors import ConfigError
-    from vocmine.core.resources import data_path
+    from vocmine.core.resources import data_path, load_taxonomy
 
     proposals = {p["id"]: p for p in suggest_taxonomy(ws, taxonomy)}
     missing = [i for i in ids if int(i) not in proposals]

@@ -469,54 +469,6 @@ def record_edit(conn, action: str, tid: int, value: dict) -> None:
                  (action, int(tid), json.dumps(value, ensure_ascii=False), _now()))
 
 
-def rename_topic(ws, tid: int, label: str, lang: str | None = None) -> dict:
-    """Rename a topic (kept across runs); ``lang`` names the label's language. Returns the topic."""
-    from vocmine.core.errors import ConfigError
-
-    if not label or not label.strip():
-        raise ConfigError("a topic label cannot be empty")
-    conn = ws.db.conn
-    with conn:
-        apply_rename(conn, int(tid), label.strip(), lang)
-        record_edit(conn, "rename", tid, {"label": label.strip(), "lang": lang})
-    return topic_dict(ws, int(tid))
-
-
-def merge_topics(ws, target: int, sources: Sequence[int]) -> dict:
-    """Merge ``sources`` into ``target`` (kept across runs and refits); returns the target topic."""
-    from vocmine.core.errors import ConfigError
-
-    sources = [int(s) for s in sources if int(s) != int(target)]
-    if not sources:
-        raise ConfigError("name at least two different topics to merge: TARGET SOURCE...")
-    conn = ws.db.conn
-    langs = {_topic_row(conn, t)[1] for t in [target, *sources]}
-    if len(langs) > 1:
-        raise ConfigError(f"topics {target}, {', '.join(map(str, sources))} are in different languages "
-                          f"({', '.join(sorted(langs))}); merge topics of one language")
-    with conn:
-        apply_merge(conn, int(target), sources)
-        record_edit(conn, "merge", target, {"sources": sources})
-        _refresh(ws)
-    return topic_dict(ws, int(target))
-
-
-def split_topic(ws, tid: int, parts: int | None = None) -> list[dict]:
-    """Split a topic into ``parts`` (default: 2-4, whichever separates best); returns all parts."""
-    conn = ws.db.conn
-    with conn:
-        new = apply_split(conn, int(tid), parts)
-        record_edit(conn, "split", tid, {"into": new, "parts": parts})
-        _refresh(ws)
-    return [topic_dict(ws, t) for t in [int(tid), *new]]
-
-
-def _refresh(ws) -> None:
-    from vocmine.decide.topic_stage import refresh, workspace_taxonomy
-
-    refresh(ws, workspace_taxonomy(ws))
-
-
 # -- reading -------------------------------------------------------------------------------------------------
 
 _COLUMNS = ["id", "label", "language", "category", "parent_id", "parent", "size", "customers", "keywords",
@@ -551,14 +503,14 @@ def topics_frame(ws, lang: str | None = None, include_merged: bool = False, limi
     return df.head(limit) if limit else df
 
 
-def _trends(conn) -> dict[int, float]:
+def _trends(conn) -> dict[int, float | None]:
     """Return, per topic, distinct dated feedback in the latest 4 weeks / the 4 before (>1 rising).
 
     Undated feedback is in no period (as in the weekly trends and the report), never "recent"."""
     last = conn.execute("select max(created_at) from feedback").fetchone()[0]
     if not last:
         return {}
-    out = {}
+    out: dict[int, float | None] = {}
     for tid, recent, before in conn.execute(
             "select coalesce(t.merged_into, st.topic_id), "
             "count(distinct case when julianday(f.created_at) > julianday(?) - 28 then f.id end), "
@@ -615,11 +567,19 @@ class Topic:
     """One topic of a workspace: ``id``, ``label``, ``language``, ``category``, ``size``...;
     ``examples(n)`` gives redacted quotes and ``trend()`` its weekly volume."""
 
+    # Set from topic_dict() in __init__ (declared here for the type checker).
+    id: int
+    label: str
+    language: str
+    category: str | None
+    size: int
+    customers: int
+
     def __init__(self, ws, tid: int):
         self._ws = ws
         self._data = topic_dict(ws, tid, n_examples=0)
         for k, v in self._data.items():
-            if k != "examples":
+            if not callable(getattr(type(self), k, None)):  # "examples" and "trend" stay methods
                 setattr(self, k, v)
 
     def __repr__(self) -> str:
@@ -631,7 +591,9 @@ class Topic:
 
     def trend(self, **kwargs):
         """Return this topic's rows of ``Workspace.trends("topic")`` (weekly volume, spikes)."""
-        df = self._ws.trends("topic", **kwargs)
+        from vocmine.decide.trends import trends
+
+        df = trends(self._ws, "topic", **kwargs)
         return df[df["key"] == self.id].reset_index(drop=True)
 
     def to_dict(self, n_examples: int = 3) -> dict:

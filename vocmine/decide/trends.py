@@ -143,3 +143,35 @@ def impact(ws, by: str = "topic") -> pd.DataFrame:
             row[f"{m}_impact"] = round(overall[m] - without[m], 3) if not math.isnan(overall[m]) else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def key_names(ws, by: str) -> dict[Any, str | None]:
+    """Return what a trend key is called: a phrase's text, a topic's label (the team's own first),
+    or a taxonomy category's label."""
+    conn = ws.db.conn
+    if by == "phrase":
+        return dict(conn.execute("select id, phrase from phrases"))
+    if by in ("topic", "parent"):
+        return dict(conn.execute("select id, coalesce(custom_label, label) from topics"))
+    from vocmine.core.resources import load_taxonomy
+    from vocmine.decide.categorize import label
+
+    tax = load_taxonomy()
+    return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
+
+
+def trends(ws, by: str = "topic", *, lang: str | None = None, source: str | None = None,
+           complaints_only: bool = True, window: int = 8, sigma: float = 2.0) -> pd.DataFrame:
+    """Return weekly volume, share and sentiment per topic, phrase or category, with spikes flagged
+    and each key's ``name`` (``weekly``, then ``flag``)."""
+    df = flag(weekly(ws, by, complaints_only=complaints_only, lang=lang, source=source), window=window, sigma=sigma)
+    df.insert(1, "name", df["key"].map(key_names(ws, by)))
+    return df
+
+
+def named_impact(ws, by: str = "topic") -> pd.DataFrame:
+    """Return ``impact`` with each key's ``name``."""
+    df = impact(ws, by)
+    if len(df):
+        df.insert(1, "name", df["key"].map(key_names(ws, by)))
+    return df

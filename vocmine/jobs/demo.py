@@ -64,8 +64,6 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
     root.mkdir(parents=True, exist_ok=True)
     files = write_exports(root / "data", seed=seed)
     say(f"wrote sample exports to {root / 'data'}")
-    from vocmine.jobs.weekly import demo_config
-
     (root / "vocmine.toml").write_text(demo_config(), encoding="utf-8")
     with Workspace(root / "vocmine.db") as ws:
         r1 = ws.ingest(files["reviews"], source="webstore", text="text", rating="rating", id="review_id",
@@ -91,8 +89,8 @@ def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] |
         site_settings(ws, **SITE)  # the company's name and site address, saved for later runs
         report = ws.report(root / "reports", lang="en")
         say(f"weekly report: {report['html']}")
-        files = ws.publish(root / "site")
-        say(f"changelog site: {root / 'site' / 'index.html'} ({len(files)} files, English and Korean)")
+        published = ws.publish(root / "site")
+        say(f"changelog site: {root / 'site' / 'index.html'} ({len(published)} files, English and Korean)")
         stats = ws.stats()
     return {"workspace": str(root / "vocmine.db"), "feedback": stats["feedback"], "reviews": r1.as_dict(),
             "survey": r2.as_dict(), "tickets": len(tickets), "analyze": analysed.as_dict(),
@@ -109,7 +107,7 @@ EXTRA_LINKS = {
     "NIM-101": ["너무 무겁다", "heavier than described", "heavier than pictured"],
     "NIM-104": ["too tight", "사이즈가 작다", "생각보다 작다"],
 }
-PUBLIC_WORDING = {
+PUBLIC_WORDING: dict[str, dict[str, Any]] = {
     "NIM-101": {"title_en": "A lighter Trailhead backpack frame", "title_ko": "더 가벼워진 트레일헤드 백팩 프레임",
                 "approve": True},
     # Shipped ten days before the demo's data ends: too early to tell customers it worked, so it
@@ -153,3 +151,48 @@ def _close_the_loop(ws) -> dict[str, int]:
         ws.edit_entry(entry["id"], approve=approve, **wording)
         approved += approve
     return {"accepted": accepted, "approved": approved}
+
+
+def demo_config() -> str:
+    """The demo's ``vocmine.toml``: its exports as sources, its tickets file, report and site."""
+    cols = ('{ text = "text", rating = "rating", id = "review_id", created = "created", author = "author", '
+            'contact = "email", consent = "marketing_ok", product = "product_id", title = "title" }')
+    survey_cols = ('{ id = "response_id", created = "submitted_at", text = "What is the main reason for your '
+                   'score?", contact = "email", consent = "contact_consent" }')
+    return f'''\
+# The demo's weekly configuration: `vocmine weekly --config vocmine.toml` (from this folder).
+workspace = "vocmine.db"
+log = "vocmine-weekly.log"
+languages = ["en", "ko"]
+
+[[sources]]
+type = "file"
+name = "webstore"
+path = "data/webstore_reviews.csv"
+columns = {cols}
+
+[[sources]]
+type = "file"
+name = "nps-survey"
+path = "data/nps_survey.xlsx"
+kind = "survey"
+columns = {survey_cols}
+
+[[trackers]]
+type = "json"
+path = "data/tickets.json"
+
+[report]
+out = "reports"
+
+[publish]
+out = "site"
+base_url = "{SITE['base_url']}"
+company = "{SITE['company']}"
+title_en = "{SITE['title_en']}"
+title_ko = "{SITE['title_ko']}"
+
+[notify]
+enabled = false
+outbox = "outbox"
+'''

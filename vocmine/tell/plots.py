@@ -16,7 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from vocmine.act.loop import entries as loop_entries
 from vocmine.core.errors import ConfigError
+from vocmine.decide.trends import trends
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,7 +59,7 @@ def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int 
     """Horizontal bars: complaint volume (distinct feedback) per topic family (``by="topic"``: per
     topic), or per taxonomy category before the topic stage has run."""
     key = _by(ws, by)
-    df = ws.trends(key, lang=lang)
+    df = trends(ws, key, lang=lang)
     if df.empty:
         raise ConfigError("nothing to plot yet: run 'vocmine analyze' (and the topic stage) first")
     sizes = df.groupby("name")["volume"].sum().sort_values().tail(top)
@@ -73,7 +75,7 @@ def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int 
 def topics_over_time(ws, *, by: str | None = None, lang: str | None = None, top: int = 6, ax=None):
     """Lines: weekly complaint volume of the ``top`` biggest topics (or categories); spikes marked."""
     key = _by(ws, by)
-    df = ws.trends(key, lang=lang)
+    df = trends(ws, key, lang=lang)
     if df.empty:
         raise ConfigError("nothing to plot yet: run 'vocmine analyze' (and the topic stage) first")
     biggest = df.groupby("key")["volume"].sum().sort_values(ascending=False).head(top).index
@@ -100,7 +102,7 @@ def _phrase_key(ws, phrase: str) -> int:
 def phrase_trend(ws, phrase: str, *, ax=None):
     """Bars: customers per week using ``phrase`` (and its variants); spikes marked."""
     key = _phrase_key(ws, phrase)
-    df = ws.trends("phrase")
+    df = trends(ws, "phrase")
     g = df[df["key"] == key].sort_values("week")
     ax = _ax(ax)
     colours = ["#b3261e" if s == "up" else "#2b5fad" for s in g["spike"]]
@@ -113,7 +115,7 @@ def phrase_trend(ws, phrase: str, *, ax=None):
 
 def before_after(ws, entry: str | int, *, ax=None):
     """Bars: weekly share of feedback behind an entry's linked complaints, with the ship date marked."""
-    entries = ws.entries()
+    entries = Entries(loop_entries(ws))
     e = next((x for x in entries if entry in (x["id"], x["slug"], x["ticket"])), None)
     if e is None:
         raise ConfigError(f"unknown entry {entry!r}; see ws.entries()")

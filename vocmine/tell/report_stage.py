@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from vocmine.core.dates import iso_week, week_monday
 from vocmine.core.errors import ConfigError
@@ -123,7 +124,8 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     """
     from vocmine.act import loop
     from vocmine.tell.publish.views import said_views
-    from vocmine.decide.trends import flag, weekly
+    from vocmine.decide.trends import flag, key_names, weekly
+    from vocmine.understand.analyze import phrases
 
     conn = ws.db.conn
     span_row = conn.execute("select min(created_at), max(created_at), count(*) - count(created_at) "
@@ -132,6 +134,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
         raise _no_dated_rows(ws)
     span = (date.fromisoformat(span_row[0][:10]), date.fromisoformat(span_row[1][:10]))
     week = week or latest_week(ws)
+    assert week is not None  # there is dated feedback (checked above), so there is a latest week
     monday = week_monday(week)
     lo, hi = _iso(monday), _iso(monday + timedelta(days=7))
     plo = _iso(monday - timedelta(days=7))
@@ -217,13 +220,14 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
                 topics.append(item)
         topics.sort(key=lambda t: (-t["volume"], -t["previous"], t["label"]))
         topics = topics[:top]
-        for t in topics:
-            order = sorted(t["languages"], key=lambda code: (code != lang, -t["languages"][code], code))
-            t["quotes"] = _quotes(conn, by, t["id"] if by != "category" else t["category"], lo, hi, order=order)
+        for topic in topics:
+            order = sorted(topic["languages"], key=lambda code: (code != lang, -topic["languages"][code], code))
+            topic["quotes"] = _quotes(conn, by, topic["id"] if by != "category" else topic["category"], lo, hi,
+                                      order=order)
     ctx["topics"] = topics
 
     # Phrases of the last eight weeks: the trend compares the last four with the four before.
-    ph = ws.phrases(since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES)
+    ph = phrases(ws, since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES)
     ctx["phrases"] = [
         {"phrase": r.phrase, "language": r.language, "customers": int(r.customers), "mentions": int(r.mentions),
          "trend": None if r.trend != r.trend else round(float(r.trend), 2),
@@ -232,7 +236,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     pframe = weekly(ws, "phrase")
     if len(pframe):
         pframe = flag(pframe[pframe["week"] <= week])
-        pnames = ws._names("phrase")
+        pnames = key_names(ws, "phrase")
         for r in pframe[(pframe["week"] == week) & (pframe["spike"] != "")].itertuples():
             if partial and r.spike == "down":
                 continue
@@ -282,8 +286,7 @@ def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[s
 
 def _taxonomy(ws) -> dict[str, Any]:
     """The workspace's taxonomy (its accepted copy, else the default): the categories' names."""
-    from vocmine.core.resources import load_taxonomy
-    from vocmine.decide.topic_stage import workspace_taxonomy
+    from vocmine.core.resources import load_taxonomy, workspace_taxonomy
 
     for load in (lambda: workspace_taxonomy(ws), load_taxonomy):
         try:
@@ -312,7 +315,8 @@ def _topic_names(ws, by: str, tax: dict[str, Any]) -> dict[Any, tuple[dict[str, 
         out: dict[Any, tuple[dict[str, str], list[str]]] = {}
         for c in tax.get("categories") or []:
             cid = str(c["id"])
-            out[cid] = ({code: _cat_label(tax, cid, code) for code in langs}, [])
+            # cast: a category with an id always has a label (its own id at worst)
+            out[cid] = ({code: cast(str, _cat_label(tax, cid, code)) for code in langs}, [])
         return out
     kids: dict[int, list[tuple]] = defaultdict(list)
     for pid, klang, label, custom, size, tid in conn.execute(
@@ -411,17 +415,18 @@ def _closure(ws, hi: str) -> dict[str, Any]:
         linked |= set(fids)
         first = min((v["created_at"] for v in fids.values() if v["created_at"]), default=None)
         shipped = parse_datetime(done_at)
+        assert shipped is not None  # the query keeps tickets with a done_at
         days = None
         if first:
             days = (datetime.fromisoformat(shipped[:10]) - datetime.fromisoformat(first[:10])).days
         fixes.append({"ticket": key, "title": title, "first_complaint": first[:10] if first else None,
                       "shipped_at": shipped[:10], "days": days})
-    days = [f["days"] for f in fixes if f["days"] is not None]
+    fix_days = [f["days"] for f in fixes if f["days"] is not None]
     return {"linked_complaints": len(linked), "complaint_volume": volume,
-            "median_days_to_fix": statistics.median(days) if days else None, "fixes": fixes}
+            "median_days_to_fix": statistics.median(fix_days) if fix_days else None, "fixes": fixes}
 
 
-def report(ws, out_dir: str | Path, week: str | None = None, *, lang: str = "en", company: str | None = None,
+def report(ws, out_dir: str | os.PathLike, week: str | None = None, *, lang: str = "en", company: str | None = None,
            template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Path]:
     """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``.
 
@@ -458,7 +463,7 @@ def site_settings(ws, **given: Any) -> dict[str, Any]:
     }
 
 
-def publish(ws, out_dir: str | Path, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
+def publish(ws, out_dir: str | os.PathLike, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
             languages: tuple[str, ...] = ("en", "ko"), force: bool = False, gate: Any = None,
             **site: Any) -> list[Path]:
     """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog.

@@ -10,10 +10,13 @@ import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from vocmine.core.queries import Where, feedback_where, parse_rating_range  # noqa: F401 - re-exported
 from vocmine.core.dates import now_iso
+
+if TYPE_CHECKING:
+    from vocmine.understand.segment import Segment
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -100,7 +103,7 @@ def _analyze(ws, *, sentiment: str | None, english_model: str | None, reanalyze:
     return result
 
 
-def analyze_rows(rows: list[tuple], model, english_model: str | None = None) -> list[tuple]:
+def analyze_rows(rows: list[tuple], model, english_model: str | None = None) -> list[list[tuple]]:
     """The stage's work on feedback rows, without the workspace: segments, judgements, phrases.
 
     ``rows`` are (id, text, language, rating, rating_scale, content_hash). Returns, per row,
@@ -114,7 +117,8 @@ def analyze_rows(rows: list[tuple], model, english_model: str | None = None) -> 
     texts = [r[1] or "" for r in rows]
     langs = [r[2] if r[2] in ("en", "ko") else "mixed" for r in rows]
     all_segs = segment_many(texts, langs, english_model=english_model)
-    judged_all, complaint_segs = [], []
+    judged_all: list[list[Any]] = []
+    complaint_segs: list[Segment] = []
     for (_fid, _text, _lang, rating, scale, _chash), segs in zip(rows, all_segs):
         judged = model.judge(segs, rating=rating, rating_scale=scale or 5) if segs else []
         judged_all.append(judged)
@@ -336,7 +340,7 @@ def taxonomy_keywords(ws, taxonomy: Any = None) -> dict[str, dict[str, str]]:
     """Return, per language, keyword -> category id for every keyword of ``taxonomy`` (a dict or
     path), else the workspace's accepted taxonomy, else vocmine's default: the domain words a team
     keeps in YAML. The first category that lists a word keeps it."""
-    from vocmine.decide.topic_stage import workspace_taxonomy
+    from vocmine.core.resources import workspace_taxonomy
 
     tax = workspace_taxonomy(ws, taxonomy)
     out: dict[str, dict[str, str]] = defaultdict(dict)
@@ -527,7 +531,7 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect."""
     from vocmine.understand import phrases as ph
 
-    window = dict(since=since, until=until, lang=lang, source=source)
+    window: dict[str, Any] = dict(since=since, until=until, lang=lang, source=source)
     base = feedback_filter(**window)
     found = feedback_filter(**window, rating=rating)
     mentions = feedback_filter(**window, rating=rating, lang_column="p.language")

@@ -55,7 +55,8 @@ def candidates(rows: Iterable[tuple[str, float | None, float | None]], known: An
     ``rows`` are (text, rating, rating scale); ``known`` holds words to leave out (the lexicons'
     words, function words, negators).
     """
-    low, high = Counter(), Counter()
+    low: Counter[str] = Counter()
+    high: Counter[str] = Counter()
     n_low = n_high = 0
     for text, rating, scale in rows:
         s = side(rating, scale)
@@ -70,7 +71,7 @@ def candidates(rows: Iterable[tuple[str, float | None, float | None]], known: An
             high.update(words)
     if not n_low or not n_high:
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     a = 0.5
     for w, yl in low.items():
         if yl < MIN_LOW or len(w) < 3 or w in known:

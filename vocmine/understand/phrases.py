@@ -18,7 +18,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, cast
 
 from vocmine.understand import aspects_en, phrases_en, phrases_ko
 
@@ -220,7 +220,7 @@ def mine_ngrams(complaints: Iterable[str], others: Iterable[str], lang: str, *, 
                 for i in range(len(units) - size + 1):
                     gram = units[i:i + size]
                     if None not in gram and len(set(gram)) == size:
-                        seen.add(" ".join(gram))  # type: ignore[arg-type]
+                        seen.add(" ".join(cast("list[str]", gram)))  # cast: "None not in gram" above
             c.update(seen)
         return c, docs
 

@@ -250,11 +250,11 @@ def _match_at(toks: list[Tok], i: int) -> list[Match]:
                 out.append(Match("nothing like the picture", "expectation", i, k2 + 1, 0))
         elif w == "not" and toks[k].w in ("as", "what") and k + 1 < n:
             k2 = _skip(toks, k + 1, frozenset(("i", "it", "was", "is", "shown", "in", "the", "had", "we")), 4)
-            ref = None
+            expected = None
             if k2 < n:
-                ref = EXPECT_REF.get(toks[k2].w) or EXPECT_REF.get(toks[k2].l)
-            if ref and ref != "usual":
-                out.append(Match(f"not as {ref}", "expectation", i, k2 + 1, 0))
+                expected = EXPECT_REF.get(toks[k2].w) or EXPECT_REF.get(toks[k2].l)
+            if expected and expected != "usual":
+                out.append(Match(f"not as {expected}", "expectation", i, k2 + 1, 0))
 
     # excess: "too big", "way too heavy", "too much noise" (but "too cute" is praise)
     if w == "too" and i + 2 < n and toks[i + 1].w == "much" and _content(toks[i + 2]) and not _praise(toks[i + 2]):

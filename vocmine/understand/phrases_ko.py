@@ -100,7 +100,7 @@ def _lexicon() -> tuple[dict[str, float], set[str]]:
     single: dict[str, float] = {}
     pairs: set[str] = set()
     try:
-        text = resources.files(__package__).joinpath("lexicons", "ko_polarity.tsv").read_text(encoding="utf-8")
+        text = resources.files(__package__).joinpath("lexicons").joinpath("ko_polarity.tsv").read_text(encoding="utf-8")
     except (OSError, ModuleNotFoundError):  # pragma: no cover - the lexicon ships with the package
         return single, pairs
     for line in text.splitlines():
@@ -363,7 +363,8 @@ def find(ms: list[Morph]) -> list[Match]:
             p = last + 1
         # look back over adverbs for 안/못, intensifiers, manner adverbs, quantities, a subject and a comparison
         k = first - 1
-        excess, manner, duration = False, [], False
+        excess, duration = False, False
+        manner: list[str] = []
         while k >= 0 and first - k <= 6:
             f, t = ms[k].form, ms[k].tag
             if t == "EC":

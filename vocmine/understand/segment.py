@@ -287,13 +287,13 @@ def _split_english(toks: list[Token]) -> list[tuple[list[Token], str | None]]:
         if left_end > 0 and any(_is_word(t) for t in right):
             cuts.append((left_end, k, marker))
     parts: list[tuple[list[Token], str | None]] = []
-    start, marker = 0, opener
+    start, clause_marker = 0, opener
     for left_end, right_start, m in cuts:
         if left_end <= start:
             continue
-        parts.append((toks[start:left_end], marker))
-        start, marker = right_start, m
-    parts.append((toks[start:], marker))
+        parts.append((toks[start:left_end], clause_marker))
+        start, clause_marker = right_start, m
+    parts.append((toks[start:], clause_marker))
     return parts
 
 
@@ -364,8 +364,8 @@ def _mixed_segments(text: str, model: str | None) -> list[Segment]:
         else:
             runs.append([sent.start_char, sent.end_char, ko])
     segs: list[Segment] = []
-    for start, end, ko in runs:
-        if ko:
+    for start, end, korean in runs:
+        if korean:
             _korean_segments(text, get_kiwi().tokenize(text[start:end]), offset=start, segs=segs)
         else:
             with nlp.select_pipes(disable=skip):

@@ -113,7 +113,7 @@ def _normalize(total: float) -> float:
 
 def _read_tsv(name: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    text = resources.files(__package__).joinpath("lexicons", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("lexicons").joinpath(name).read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -184,7 +184,8 @@ def pattern_negatives() -> dict[str, float]:
 @lru_cache(maxsize=None)
 def korean_lexicon() -> tuple[dict[str, float], dict[str, float]]:
     """Return (single-unit valences, phrase valences keyed "a b" or "a b c") for Korean."""
-    single, pairs = {}, {}
+    single: dict[str, float] = {}
+    pairs: dict[str, float] = {}
     for term, value in _read_tsv("ko_polarity.tsv").items():
         (pairs if " " in term else single)[term] = value
     return single, pairs
@@ -767,7 +768,7 @@ def label_polarities(id2label: dict) -> list[float]:
             continue
         pols.append(next((p for key, p in _NAMED if key in lab), None))
     if all(p is not None for p in pols):
-        return [float(p) for p in pols]
+        return [float(p) for p in pols if p is not None]  # (all are: the filter narrows the type)
     by_count = {2: [-1.0, 1.0], 3: [-1.0, 0.0, 1.0], 5: [-1.0, -0.5, 0.0, 0.5, 1.0]}
     if len(labels) in by_count:
         return by_count[len(labels)]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vocmine import __version__
+from vocmine.core.version import __version__
 from vocmine.core.errors import TrackerError
 from vocmine.core.secrets import register, scrub
 
@@ -70,7 +70,7 @@ class _SameOriginCredentials(urllib.request.HTTPRedirectHandler):
         if new is None:
             return None
         first = getattr(req, "_vocmine_origin", None) or origin(req.full_url)
-        new._vocmine_origin = first  # a chain of redirects is judged against the first request
+        setattr(new, "_vocmine_origin", first)  # a chain of redirects is judged against the first request
         if origin(new.full_url) != first:
             dropped = [k for k in list(new.headers) if _is_credential_header(k)]
             dropped += [k for k in list(new.unredirected_hdrs) if _is_credential_header(k)]

@@ -8,7 +8,8 @@ from typing import Any
 
 from vocmine.core.errors import ConfigError, TrackerError
 from vocmine.core.secrets import register
-from vocmine.act.trackers import Tracker, finish, normalise_status
+from vocmine.act.trackers.base import Tracker, finish
+from vocmine.act.trackers.status import normalise_status
 from vocmine.act.trackers._http import Http, safe_url
 
 TOKEN_ENV = ("VOCMINE_GITHUB_TOKEN", "GITHUB_TOKEN")
@@ -27,6 +28,7 @@ class GitHubTracker(Tracker):
     """
 
     name = "github"
+    type = "github"  # the registered name (vocmine.trackers)
 
     def __init__(self, repo: str, *, token: str | None = None, base_url: str | None = None, max_wait: float = 60.0,
                  timeout: float = 30.0, per_page: int = 100, max_pages: int = 1000, sleep=None):

@@ -11,7 +11,7 @@ from typing import Any
 from vocmine.core.dates import parse_datetime
 from vocmine.core.errors import ConfigError, TrackerError
 from vocmine.core.secrets import register
-from vocmine.act.trackers import Tracker, finish
+from vocmine.act.trackers.base import Tracker, finish
 from vocmine.act.trackers._http import Http, safe_url
 
 FIELDS = ["summary", "description", "status", "labels", "fixVersions", "resolution", "resolutiondate", "created",
@@ -87,6 +87,7 @@ class JiraTracker(Tracker):
     """
 
     name = "jira"
+    type = "jira"  # the registered name (vocmine.trackers)
 
     def __init__(self, project: str, *, base_url: str | None = None, email: str | None = None,
                  token: str | None = None, jql: str | None = None, max_wait: float = 60.0, timeout: float = 30.0,
@@ -125,7 +126,9 @@ class JiraTracker(Tracker):
         if self.jql:
             parts.append(f"({self.jql})")
         if since:
-            t = dt.datetime.fromisoformat(parse_datetime(since).replace("Z", "+00:00")) - dt.timedelta(days=1)
+            start = parse_datetime(since)
+            assert start is not None  # since is not empty
+            t = dt.datetime.fromisoformat(start.replace("Z", "+00:00")) - dt.timedelta(days=1)
             parts.append(f'updated >= "{t.strftime("%Y-%m-%d %H:%M")}"')
         return " AND ".join(parts) + " ORDER BY updated ASC"
 
@@ -164,7 +167,7 @@ class JiraTracker(Tracker):
         norm = _CATEGORY.get(category, "open")
         resolution = ((f.get("resolution") or {}).get("name") or "")
         shipped = norm == "done" and resolution.lower() not in _NOT_SHIPPED
-        versions = [v.get("name") for v in f.get("fixVersions") or [] if isinstance(v, dict) and v.get("name")]
+        versions: list[str] = [v["name"] for v in f.get("fixVersions") or [] if isinstance(v, dict) and v.get("name")]
         key = issue.get("key") or str(issue.get("id"))
         return finish({
             "key": key,

@@ -8,7 +8,7 @@ from typing import Any
 from vocmine.core.dates import parse_datetime
 from vocmine.core.errors import ConfigError, TrackerError
 from vocmine.core.secrets import register
-from vocmine.act.trackers import Tracker, finish
+from vocmine.act.trackers.base import Tracker, finish
 from vocmine.act.trackers._http import Http, safe_url
 
 QUERY = """query VocmineIssues($filter: IssueFilter, $first: Int, $after: String) {
@@ -37,6 +37,7 @@ class LinearTracker(Tracker):
     """
 
     name = "linear"
+    type = "linear"  # the registered name (vocmine.trackers)
 
     def __init__(self, team: str, *, api_key: str | None = None, token: str | None = None,
                  base_url: str | None = None, max_wait: float = 60.0, timeout: float = 30.0, page_size: int = 50,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from vocmine.core.dates import now_iso, parse_datetime
 from vocmine.core.errors import ConfigError
-from vocmine.act.trackers import Tracker, finish, public_notes
+from vocmine.act.trackers.base import Tracker, finish, public_notes
 from vocmine.act.trackers.status import STATUSES, known_words, normalise_status
 from vocmine.act.trackers.store import store_tickets
 
@@ -29,6 +29,7 @@ class LocalTracker(Tracker):
     """Tickets that live in the workspace: nothing to pull; add them with ``add_ticket``."""
 
     name = "local"
+    type = "local"  # the registered name (vocmine.trackers)
 
     def __init__(self, **_config: Any):
         self.scope = ""

@@ -66,7 +66,7 @@ class Gate:
 
     def quotes(self, items: Iterable[Any], where: str = "") -> list[Any]:
         """Return the quotes that pass; an item may be text or a mapping with ``text``."""
-        out = []
+        out: list[Any] = []
         for item in items or []:
             if isinstance(item, Mapping):
                 text = self.quote(item.get("text"), where)

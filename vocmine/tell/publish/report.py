@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -135,7 +136,7 @@ def weekly_context(context: Mapping[str, Any]) -> dict[str, Any]:
     return ctx
 
 
-def render_weekly(context: Mapping[str, Any], out_dir: str | Path, template_dir: TemplateDirs = None, *,
+def render_weekly(context: Mapping[str, Any], out_dir: str | os.PathLike, template_dir: TemplateDirs = None, *,
                   force: bool = False, gate: Gate | None = None) -> dict[str, Path]:
     """Write the weekly report for ``context["week"]``; return {"html", "md", "latest_html", "latest_md"}.
 
