@@ -293,14 +293,14 @@ class Workspace(Store):
     def suggest_taxonomy(self) -> list[dict[str, Any]]:
         """Return proposals (new categories or keywords) for topics most of whose segments no
         taxonomy category takes; each has the topic ``id`` to accept it by."""
-        from vocmine.decide.topic_stage import suggest_taxonomy
+        from vocmine.decide.taxonomy import suggest_taxonomy
 
         return suggest_taxonomy(self)
 
     def accept_taxonomy(self, *ids: int, file: str | os.PathLike | None = None) -> dict[str, Any]:
         """Write the suggestions for topic ``ids`` into a taxonomy YAML (``file``, else the
         workspace's copy, else a copy of the default beside the workspace) and use it from now on."""
-        from vocmine.decide.topic_stage import accept_taxonomy
+        from vocmine.decide.taxonomy import accept_taxonomy
 
         flat = [int(s) for x in ids for s in (x if isinstance(x, (list, tuple)) else [x])]
         return accept_taxonomy(self, flat, file=file)

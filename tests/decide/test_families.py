@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vocmine import load_taxonomy
-from vocmine.decide.topic_stage import refresh
+from vocmine.decide.families import refresh
 
 DIM = 16
 WEEK, PREVIOUS = "2026-W38", "2026-W37"

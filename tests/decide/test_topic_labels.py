@@ -98,7 +98,7 @@ def test_never_two_phrases_joined_by_a_slash(lang, kw, phrases):
 
 def test_refresh_labels_topics_end_to_end(tmp_path):
     """Through the topic stage's refresh: two topics, one with a non-fitting top phrase, one without phrases."""
-    from vocmine.decide.topic_stage import refresh
+    from vocmine.decide.families import refresh
 
     ws = vocmine.open(tmp_path / "w.db")
     conn = ws.db.conn

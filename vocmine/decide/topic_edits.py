@@ -10,7 +10,7 @@ from typing import Sequence
 
 from vocmine.core.errors import ConfigError
 from vocmine.core.resources import workspace_taxonomy
-from vocmine.decide.topic_stage import refresh
+from vocmine.decide.families import refresh
 from vocmine.decide.topics import _topic_row, apply_merge, apply_rename, apply_split, record_edit, topic_dict
 
 
