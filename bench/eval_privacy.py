@@ -78,7 +78,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--throughput", action="store_true", help="also time redact() over all sampled sentences")
     ap.add_argument("--baseline", metavar="FILE", help="with --throughput: also time the redact() of another "
-                    "privacy.py, e.g. one saved with `git show HEAD~1:vocmine/core/privacy.py > /tmp/old_privacy.py`")
+                    "single-file privacy.py from before the package, e.g. `git show 54d2213:vocmine/core/privacy.py > /tmp/old_privacy.py`")
     args = ap.parse_args()
 
     per_kind, missed = planted_recall(Path(args.planted))
