@@ -20,7 +20,11 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     assert "vocmine/taxonomy/default.yaml" in names
     assert "vocmine/reports/README.md" in names
     assert "vocmine/py.typed" in names  # type checkers read the package's annotations (PEP 561)
+    assert "vocmine/jobs/starter.toml" in names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
+    # Every module of the source tree ships: setup.cfg lists the packages one by one.
+    source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "vocmine").rglob("*.py")}
+    assert source - set(names) == set()
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "vocmine = vocmine.cli:main" in entry and "csv = vocmine.collect.sources.csv_source:CsvSource" in entry
 
@@ -30,7 +34,8 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     # Run from an empty folder with only the installed copy on the path: no repo files to lean on.
     code = ("import json, vocmine; print(json.dumps({'file': vocmine.__file__, "
             "'taxonomy': str(vocmine.data_path('taxonomy')), 'reports': str(vocmine.data_path('reports')), "
-            "'categories': len(vocmine.load_taxonomy()['categories'])}))")
+            "'categories': len(vocmine.load_taxonomy()['categories']), "
+            "'starter': __import__('vocmine.jobs.weekly', fromlist=['x']).starter_config('w.db')[:400]}))")
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                          check=True).stdout
@@ -40,3 +45,4 @@ def test_wheel_ships_data_and_entry_points(tmp_path):
     assert info["reports"] == str(target / "vocmine" / "reports")
     assert (target / "vocmine" / "py.typed").is_file()
     assert info["categories"] >= 10
+    assert 'workspace = "w.db"' in info["starter"]
