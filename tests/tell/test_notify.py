@@ -412,7 +412,7 @@ def test_two_concurrent_sends_never_send_twice(nws):
 def test_a_failing_run_leaves_a_concurrent_runs_send_alone(nws, monkeypatch, how):
     """A run whose connection fails marks its messages failed (retried later), but not one that a
     concurrent run sent after this run read the queue: that would send it a second time."""
-    import vocmine.tell.notify as notify_mod
+    import vocmine.tell.smtp as smtp_mod
     from vocmine.core.errors import ConfigError
 
     expected, _, _ = _expected(nws)
@@ -440,7 +440,7 @@ def test_a_failing_run_leaves_a_concurrent_runs_send_alone(nws, monkeypatch, how
             raise ConfigError("could not talk to the SMTP server")
         return Dropping()
 
-    monkeypatch.setattr(notify_mod, "_connect", fake_connect)
+    monkeypatch.setattr(smtp_mod, "_connect", fake_connect)
     r = nws.notify(send=True, smtp={"host": "127.0.0.1", "port": 1, "tls": False, "from": SENDER})
     status = dict(conn.execute("select id, status from notifications"))
     assert status.pop(last) == "sent"

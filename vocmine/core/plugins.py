@@ -43,7 +43,7 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "markdown": "vocmine.tell.publish.markdown:MarkdownPublisher",
     },
     "vocmine.notifiers": {
-        "smtp": "vocmine.tell.notify:SmtpNotifier",
+        "smtp": "vocmine.tell.smtp:SmtpNotifier",
     },
 }
 _KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder", "vocmine.trackers": "tracker",
