@@ -31,6 +31,7 @@ import numpy as np
 from vocmine.core.dates import now_iso
 from vocmine.core.resources import workspace_taxonomy
 from vocmine.decide.families import refresh
+from vocmine.decide.topic_edits import replay_edits
 from vocmine.decide.topic_labels import strip_markup
 
 log = logging.getLogger(__name__)
@@ -480,43 +481,5 @@ def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxono
 
 
 # -- edits, replayed after every run ---------------------------------------------------------------------
-
-def resolve(conn, tid: int | None) -> int | None:
-    """Return the topic that ``tid`` is now: itself while it exists and is not retired, else the
-    newest lineage successor (None when there is none)."""
-    seen = set()
-    while tid is not None and tid not in seen:
-        seen.add(tid)
-        row = conn.execute("select status from topics where id = ?", (tid,)).fetchone()
-        if row and row[0] != "retired":
-            return tid
-        nxt = conn.execute("select new_id from topic_lineage where old_id = ? and new_id is not null and new_id != ? "
-                           "order by id desc limit 1", (tid, tid)).fetchone()
-        tid = nxt[0] if nxt else None
-    return None
-
-
-def replay_edits(ws, run_id: int | None = None) -> int:
-    """Apply every recorded rename, merge and split again (idempotent); returns how many applied."""
-    from vocmine.decide import topics as tp
-
-    conn = ws.db.conn
-    n = 0
-    for _eid, action, topic_id, value in conn.execute(
-            "select id, action, topic_id, value from topic_edits order by id").fetchall():
-        v = json.loads(value or "{}")
-        tid = resolve(conn, topic_id)
-        if tid is None:
-            continue
-        if action == "rename":
-            tp.apply_rename(conn, tid, v.get("label"), v.get("lang"))
-        elif action == "merge":
-            sources = [resolve(conn, s) for s in v.get("sources", [])]
-            tp.apply_merge(conn, tid, [s for s in sources if s is not None and s != tid], run_id)
-        elif action == "split":
-            tp.reapply_split(conn, tid, v.get("into", []), run_id, original=topic_id)
-        n += 1
-    return n
-
 
 # -- labels, sizes, categories, parents ----------------------------------------------------------------
