@@ -121,7 +121,7 @@ class Workspace(Store):
     def segments(self, *, feedback_id: int | None = None, complaint: bool | None = None, lang: str | None = None,
                  limit: int | None = None) -> "pd.DataFrame":
         """Return segments (sentences/clauses with sentiment and complaint flag) as a DataFrame."""
-        from vocmine.understand.analyze import segments
+        from vocmine.understand.mentions import segments
 
         return segments(self, feedback_id=feedback_id, complaint=complaint, lang=lang, limit=limit)
 
@@ -135,7 +135,7 @@ class Workspace(Store):
         (recent 4 weeks vs the 4 before; >1 rising), rating_impact. ``rating`` keeps feedback
         with that rating or range: 1, "1-2", (1, 2); ``aspect`` the phrases about one aspect.
         """
-        from vocmine.understand.analyze import phrases
+        from vocmine.understand.mentions import phrases
 
         return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
                        min_customers=min_customers, limit=limit, aspect=aspect)

@@ -125,7 +125,7 @@ def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str |
     from vocmine.act import loop
     from vocmine.tell.publish.views import said_views
     from vocmine.decide.trends import flag, key_names, weekly
-    from vocmine.understand.analyze import phrases
+    from vocmine.understand.mentions import phrases
 
     conn = ws.db.conn
     span_row = conn.execute("select min(created_at), max(created_at), count(*) - count(created_at) "

@@ -16,7 +16,7 @@ ASPECT_COLUMNS = ["aspect", "language", "category", "customers", "mentions", "co
 
 def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
               source: str | None, rating=None):
-    from vocmine.understand.analyze import complaint_feedback, feedback_filter, mean_rating, mention_frame
+    from vocmine.understand.mentions import complaint_feedback, feedback_filter, mean_rating, mention_frame
 
     base = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
     mentions = base.copy().add("p.aspect is not null").add("p.aspect != ''").eq("p.language", lang)
