@@ -214,7 +214,7 @@ class Workspace(Store):
 
     def build_entries(self, weeks: int = 4) -> list[dict[str, Any]]:
         """Create or refresh a "you said, we did" draft per shipped ticket with accepted links."""
-        from vocmine.act.loop import build_entries
+        from vocmine.act.entries import build_entries
 
         return build_entries(self, weeks=weeks)
 
@@ -223,7 +223,7 @@ class Workspace(Store):
 
         The list shows as a table in Jupyter; ``.to_frame()`` gives a DataFrame.
         """
-        from vocmine.act.loop import entries
+        from vocmine.act.entries import entries
         from vocmine.tell.plots import Entries
 
         return Entries(entries(self, status))
@@ -231,7 +231,7 @@ class Workspace(Store):
     def edit_entry(self, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
                    did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
         """Edit an entry's public wording (kept across rebuilds) and/or approve it for publishing."""
-        from vocmine.act.loop import edit_entry
+        from vocmine.act.entries import edit_entry
 
         return edit_entry(self, entry, title_en=title_en, title_ko=title_ko, did_en=did_en, did_ko=did_ko,
                           approve=approve)

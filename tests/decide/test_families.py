@@ -185,7 +185,7 @@ def test_weekly_report_lists_each_cause_once_with_both_languages(families, tmp_p
 def test_changelog_names_a_mixed_family_per_language_with_the_teams_labels(families):
     """The "you said" pages name what customers said by its family: per language, the team's
     rename of a family that spans languages wins over the taxonomy's name."""
-    from vocmine.act.loop import _topic_names
+    from vocmine.act.entries import _topic_names
     from vocmine.decide.topic_edits import apply_rename
 
     conn = families.db.conn

@@ -128,7 +128,7 @@ def _topics(ws) -> str:
 
 def _close_the_loop(ws) -> dict[str, int]:
     from vocmine.core.errors import ConfigError
-    from vocmine.act.loop import DONE
+    from vocmine.act.entries import DONE
 
     shipped = {key for key, status in ws.db.conn.execute("select key, status from tickets")
                if (status or "").lower() in DONE}

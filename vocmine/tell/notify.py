@@ -70,7 +70,7 @@ def plan(ws) -> tuple[list[dict[str, Any]], dict[str, int]]:
     Each message is {change_id, entry, contact, author, feedback_id, language, said,
     feedback_at}; it may already be in ``notifications`` (the caller skips those).
     """
-    from vocmine.act.loop import entries, linked_feedback
+    from vocmine.act.entries import entries, linked_feedback
 
     conn = ws.db.conn
     skipped = {"no_consent": 0, "not_email": 0}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from vocmine.act.loop import entries as loop_entries
+from vocmine.act.entries import entries as loop_entries
 from vocmine.core.errors import ConfigError
 from vocmine.decide.trends import trends
 

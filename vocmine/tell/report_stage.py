@@ -396,7 +396,7 @@ def _tickets(conn) -> list[dict[str, Any]]:
 def _closure(ws, hi: str) -> dict[str, Any]:
     """Share of complaint volume linked to a shipped fix, and time from first complaint to fix."""
     from vocmine.core.dates import parse_datetime
-    from vocmine.act.loop import DONE, linked_feedback
+    from vocmine.act.entries import DONE, linked_feedback
 
     conn = ws.db.conn
     volume = conn.execute(
