@@ -5,8 +5,6 @@ top c-TF-IDF keywords:
 
 - its complaint phrases ("lost bag", "배송이 늦다"), scored by distinct customers times how much of
   the keywords they cover (top keywords weigh more);
-- its dominant aspect joined with its dominant opinion (the parts of its phrases), when those come
-  from different phrases;
 - word sequences that its members actually wrote ("zipper keeps getting stuck"), from one to seven
   words, that neither start nor end on a function word, scored the same way but discounted, so that
   a phrase (already normalised across spellings) wins a tie.
@@ -76,7 +74,6 @@ _EDGE = re.compile(r"^[^\w'’]+|[^\w'’]+$")
 
 MAX_WORDS = 7
 _TEXT_WEIGHT = 0.7  # written sequences vs phrases: phrases are normalised across spellings, so win ties
-_PAIR_WEIGHT = 0.7  # aspect of one phrase + opinion of another: a claim no customer wrote as such
 _ALTERNATIVE = 0.5  # a taken label gives way to a candidate with at least this share of its score
 _FEW = 0.05  # a written run in this share of the sample (and two texts) may spell out a bare word
 _RUN_SHARE = 0.1  # ... when it keeps the word and scores at least this share of it
@@ -330,9 +327,10 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
         if label and score > 0 and score > into.get(label, (0.0,))[0]:
             into[label] = (score, matched)
 
-    # Phrases, and the counts of their fitting parts.
+    # Phrases, and the counts of their fitting aspects (what sets a topic apart when its label is taken).
+    # An aspect of one phrase is never joined with the opinion of another ("baby severe", "fail bad"):
+    # that is a claim no customer wrote.
     aspects: Counter = Counter()
-    opinions: Counter = Counter()
     for text, aspect, opinion, n in phrases or ():
         if not text or _has_markup(text) and not strip_markup(text):
             continue
@@ -340,16 +338,8 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
         s, matched = fit.score(_words(text, lang))
         if s > 0:
             add(text, (n or 1) * s, matched)
-        for part, counter in ((aspect, aspects), (opinion, opinions)):
-            if part and not _has_markup(part) and fit.score(_words(part, lang))[0] > 0:
-                counter[part] += n or 1
-    if aspects and opinions:
-        (asp, na), (op, no) = aspects.most_common(1)[0], opinions.most_common(1)[0]
-        written = any(a == asp and o == op for _t, a, o, _n in phrases)
-        if not written and not _same_stem(_words(asp, lang), _words(op, lang), lang):
-            pair = f"{_ko_subject(asp)} {op}" if lang == "ko" else f"{asp} {op}"
-            s, matched = fit.score(_words(pair, lang))
-            add(pair, _PAIR_WEIGHT * min(na, no) * s, matched)
+        if aspect and not _has_markup(aspect) and fit.score(_words(aspect, lang))[0] > 0:
+            aspects[aspect] += n or 1
     # What the members wrote.
     if texts:
         df: Counter = Counter()
@@ -420,17 +410,6 @@ def make_label(keywords: Sequence[str], phrases: Sequence[tuple[str, str | None,
             return label
     # A bare candidate of its own still beats two bare keywords joined.
     return next((label for label, _ in ranked[1:] if label.lower() not in taken_set), None) or keyword_pair or best
-
-
-def _same_stem(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
-    """Whether two parts say the same word twice ("noise" and "noisy"): a shared word, or in English
-    two words of four letters or more that begin with the same four."""
-    if set(a) & set(b):
-        return True
-    if lang == "ko":
-        return bool({x for w in a for x in _ko_lemmas(w)} & {x for w in b for x in _ko_lemmas(w)})
-    stems = {_norm(w)[:4] for w in a if len(_norm(w)) >= 4}
-    return any(len(_norm(w)) >= 4 and _norm(w)[:4] in stems for w in b)
 
 
 def _content_words(words: Sequence[str], lang: str) -> int:
