@@ -567,3 +567,19 @@ def test_stages_call_the_store_not_the_facade():
             for line, name in facade_calls(path.read_text(encoding="utf-8"), facade):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{line} calls ws.{name}()")
     assert not bad, "\n".join(bad)
+
+
+def test_stage_functions_take_the_typed_store():
+    """Every function of a stage (and of core) whose first parameter is the workspace declares it
+    as ``Store``, so the type checker holds stages to what the store offers."""
+    bad = []
+    for stage in ("core", *STAGES):
+        for path in sorted((PACKAGE / stage).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args \
+                        and node.args.args[0].arg == "ws":
+                    ann = node.args.args[0].annotation
+                    text = ast.unparse(ann) if ann is not None else ""
+                    if text.strip("'\"") != "Store":
+                        bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}(ws: {text or '?'})")
+    assert not bad, "\n".join(bad)

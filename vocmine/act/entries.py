@@ -10,11 +10,14 @@ import json
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.act.trackers.status import DONE_WORDS as DONE
 from vocmine.core.dates import now_iso, parse_datetime
 from vocmine.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 
 
@@ -221,7 +224,7 @@ def _taxonomy_label(category: str, lang: str) -> str | None:
     return None
 
 
-def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
+def build_entries(ws: "Store", *, weeks: int = 4) -> list[dict[str, Any]]:
     """Create or refresh a draft entry per shipped ticket with accepted links; return all entries."""
     conn = ws.db.conn
     now = now_iso()
@@ -257,7 +260,7 @@ def build_entries(ws, *, weeks: int = 4) -> list[dict[str, Any]]:
     return entries(ws)
 
 
-def entries(ws, status: str | None = None) -> list[dict[str, Any]]:
+def entries(ws: "Store", status: str | None = None) -> list[dict[str, Any]]:
     """Return entries as dicts in the publishing layout (see docs/publishing.md)."""
     sql = ("select c.id, c.slug, t.key, c.release, c.shipped_at, c.status, c.title_en, c.title_ko, c.did_en, "
            "c.did_ko, c.said, c.evidence, c.updated_at, c.approved_at from changes c join tickets t on t.id = c.ticket_id")
@@ -277,7 +280,7 @@ def entries(ws, status: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def edit_entry(ws, entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
+def edit_entry(ws: "Store", entry: int | str, *, title_en: str | None = None, title_ko: str | None = None,
                did_en: str | None = None, did_ko: str | None = None, approve: bool = False) -> dict[str, Any]:
     """Change an entry's public wording and/or approve it; edited wording survives later builds."""
     conn = ws.db.conn

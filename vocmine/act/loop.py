@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.act.entries import (  # noqa: F401 - the loop's second half, importable from here as before
     DONE, build_entries, edit_entry, entries, linked_feedback, word_for_word,
 )
 from vocmine.core.dates import now_iso
 from vocmine.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ def _embedder(spec: Any):
 _EMBEDDERS: dict[str, Any] = {}
 
 
-def suggest_links(ws, *, min_score: float = 0.35, taxonomy: dict | None = None, min_customers: int = 2,
+def suggest_links(ws: "Store", *, min_score: float = 0.35, taxonomy: dict | None = None, min_customers: int = 2,
                   embedder: Any = None) -> list[dict[str, Any]]:
     """Score ticket <-> phrase (and topic) pairs and store the suggestions; return them, best first.
 
@@ -242,7 +245,7 @@ def _target(conn, target: str | int, target_type: str | None) -> tuple[str, int]
     return "phrase", row[0]
 
 
-def decide_link(ws, ticket: str | int, target: str | int, status: str, *, target_type: str | None = None,
+def decide_link(ws: "Store", ticket: str | int, target: str | int, status: str, *, target_type: str | None = None,
                 by: str | None = None) -> dict[str, Any]:
     """Accept or reject a ticket <-> phrase/topic link (suggested or not); returns the link."""
     if status not in ("accepted", "rejected"):
@@ -261,7 +264,7 @@ def decide_link(ws, ticket: str | int, target: str | int, status: str, *, target
     return {"ticket_id": tid, "target_type": ttype, "target_id": target_id, "status": status}
 
 
-def links(ws, status: str | None = None):
+def links(ws: "Store", status: str | None = None):
     """Return links as a DataFrame: ticket, target_type, target_id, target, score, evidence, status."""
     import pandas as pd
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from vocmine.collect.ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
 from vocmine.collect.sources.base import ColumnMap, Source, file_source_for
 from vocmine.core.dates import now_iso
 from vocmine.core.errors import ConfigError
 
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
+
 log = logging.getLogger("vocmine.workspace")
 Progress = Callable[[int, int], None]
 
 
 def ingest(
-    ws,
+    ws: "Store",
     paths: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     *,
     source: str | Source | None = None,

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from vocmine.core.version import __version__
 from vocmine.core.dates import parse_datetime
@@ -21,6 +21,9 @@ from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Reject
 from vocmine.collect import intake
 from vocmine.collect.ingest import IngestResult
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +287,7 @@ def state_key(query: str | None) -> str:
     return "newest_created" + (f":search:{query}" if query else "")
 
 
-def ingest_reddit(ws: Any, subreddit: str, *, query: str | None = None, since: Any = None, comments: bool = False,
+def ingest_reddit(ws: "Store", subreddit: str, *, query: str | None = None, since: Any = None, comments: bool = False,
                   limit: int = 100, more_limit: int = DEFAULT_MORE, overlap_hours: float = DEFAULT_OVERLAP_HOURS,
                   source: str | None = None, reddit: Any = None, client_settings: dict[str, Any] | None = None,
                   progress: Callable[[int, int], None] | None = None) -> RedditResult:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from vocmine.collect import intake
@@ -24,6 +24,9 @@ from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Reject
 from vocmine.collect.ingest import IngestResult
 from vocmine.collect.site_config import SiteConfig, load_site_config
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_PAGES = 100
@@ -279,7 +282,7 @@ def _group(urls: list[str]) -> dict[str, list[str]]:
     return groups
 
 
-def scrape(ws: Any, urls: Iterable[str] = (), *, site: str | os.PathLike | None = None,
+def scrape(ws: "Store", urls: Iterable[str] = (), *, site: str | os.PathLike | None = None,
            max_pages: int = DEFAULT_MAX_PAGES, source: str | None = None, cache: bool = False, full: bool = False,
            settings: dict[str, Any] | None = None, progress: Callable[[int, int], None] | None = None) -> ScrapeResult:
     """Crawl ``urls`` for reviews and store them in the workspace ``ws``; see ``Workspace.scrape``."""

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 _ID_RE = re.compile(r"^[a-z0-9_]+$")
 
@@ -72,7 +75,7 @@ def load_taxonomy(path: str | Path | None = None) -> dict[str, Any]:
     return doc
 
 
-def workspace_taxonomy(ws: Any, taxonomy: Any = None) -> dict[str, Any]:
+def workspace_taxonomy(ws: "Store", taxonomy: Any = None) -> dict[str, Any]:
     """Return the taxonomy in use: ``taxonomy`` (a dict or a path), the workspace's accepted copy
     (setting ``taxonomy_path``), or the default."""
     if isinstance(taxonomy, dict):

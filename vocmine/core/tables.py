@@ -10,11 +10,12 @@ from vocmine.core.errors import ConfigError
 from vocmine.core.queries import feedback_where
 
 if TYPE_CHECKING:
+    from vocmine.core.store import Store
     import pandas as pd
 
 
 def feedback(
-    ws,
+    ws: "Store",
     source: str | Sequence[str] | None = None,
     since: str | dt.date | None = None,
     until: str | dt.date | None = None,
@@ -49,7 +50,7 @@ def feedback(
     return df
 
 
-def stats(ws) -> dict[str, Any]:
+def stats(ws: "Store") -> dict[str, Any]:
     """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
     c = ws.db.conn
 
@@ -78,7 +79,7 @@ def stats(ws) -> dict[str, Any]:
     }
 
 
-def nps(ws) -> dict[str, Any] | None:
+def nps(ws: "Store") -> dict[str, Any] | None:
     """Return the NPS of the survey answers (responses, promoters, detractors, score), or None."""
     row = ws.db.conn.execute(
         "select count(*), sum(nps >= 9), sum(nps <= 6) from feedback where nps is not null").fetchone()
@@ -89,7 +90,7 @@ def nps(ws) -> dict[str, Any] | None:
             "score": round(100.0 * (promoters - detractors) / n, 1)}
 
 
-def csat(ws) -> dict[str, Any] | None:
+def csat(ws: "Store") -> dict[str, Any] | None:
     """Return the CSAT of the answers that have one (responses, satisfied = 4 or 5, score), or None."""
     n, satisfied = ws.db.conn.execute(
         "select count(*), sum(csat >= 4) from feedback where csat is not null").fetchone()
@@ -98,7 +99,7 @@ def csat(ws) -> dict[str, Any] | None:
     return {"responses": n, "satisfied": satisfied, "score": round(100.0 * satisfied / n, 1)}
 
 
-def search(ws, query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
+def search(ws: "Store", query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
     """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
     so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``."""
     import pandas as pd
@@ -121,7 +122,7 @@ def search(ws, query: str, limit: int = 20, source: str | None = None) -> "pd.Da
         raise ConfigError(f"bad search query {query!r}: {exc}") from exc
 
 
-def rejects(ws, source: str | None = None) -> "pd.DataFrame":
+def rejects(ws: "Store", source: str | None = None) -> "pd.DataFrame":
     """Return the rejects table (rows skipped and fields dropped, with file, row and reason)."""
     import pandas as pd
 
@@ -133,7 +134,7 @@ def rejects(ws, source: str | None = None) -> "pd.DataFrame":
     return pd.read_sql_query(sql + " order by file, row", ws.db.conn, params=args)
 
 
-def runs(ws, stage: str | None = None, limit: int = 50) -> "pd.DataFrame":
+def runs(ws: "Store", stage: str | None = None, limit: int = 50) -> "pd.DataFrame":
     """Return the most recent stage runs, newest first."""
     import pandas as pd
 

@@ -22,12 +22,15 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from vocmine.core.errors import ModelError
 from vocmine.core.roles import Embedder  # noqa: F401  (the role, re-exported where embedders live)
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -446,7 +449,7 @@ def get_embedder(spec: "str | os.PathLike | Embedder | None", lang: str = "en") 
 
 # -- the cache -------------------------------------------------------------------------------------
 
-def cached_vectors(ws, embedder: Any, ids: Sequence[int], texts: Sequence[str], *, batch: int = 2048,
+def cached_vectors(ws: "Store", embedder: Any, ids: Sequence[int], texts: Sequence[str], *, batch: int = 2048,
                    progress: Callable[[int, int], Any] | None = None) -> tuple[np.ndarray, int]:
     """Return (vectors for ``ids`` in order, how many were embedded now); embeds only what the
     ``embeddings`` table lacks for this embedder and stores it (float32 bytes)."""

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vocmine.core.dates import now_iso
 
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
-def refresh(ws, tax: dict[str, Any], run_id: int | None = None) -> None:
+
+def refresh(ws: "Store", tax: dict[str, Any], run_id: int | None = None) -> None:
     """Recompute labels (top phrases), sizes, categories and parents of all topics."""
     conn = ws.db.conn
     now = now_iso()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.core.resources import workspace_taxonomy
 
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
-def suggest_taxonomy(ws, taxonomy: Any = None, min_size: int = 5) -> list[dict[str, Any]]:
+
+def suggest_taxonomy(ws: "Store", taxonomy: Any = None, min_size: int = 5) -> list[dict[str, Any]]:
     """Return proposals for topics the taxonomy misses (most of their segments in no category):
     new keywords for an existing category when a minority of the topic already falls there,
     else a new category with the topic's keywords and example quotes. ``id`` is the topic id."""
@@ -66,7 +69,7 @@ def _category_id(label: str | None, keywords: list[str], tid: int, known: set[st
     return cid
 
 
-def accept_taxonomy(ws, ids: list[int], file: Any = None, taxonomy: Any = None) -> dict[str, Any]:
+def accept_taxonomy(ws: "Store", ids: list[int], file: Any = None, taxonomy: Any = None) -> dict[str, Any]:
     """Write the proposals for topic ``ids`` into a taxonomy YAML (``file``, else the workspace's
     accepted copy, else a copy of the default beside the workspace); returns {file, accepted}.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -17,10 +17,13 @@ from vocmine.core.resources import workspace_taxonomy
 from vocmine.decide.families import refresh
 from vocmine.decide.topics import split_members, topic_dict, unit
 
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
+
 log = logging.getLogger("vocmine.decide.topics")
 
 
-def rename_topic(ws, topic_id: int, label: str, lang: str | None = None) -> dict:
+def rename_topic(ws: "Store", topic_id: int, label: str, lang: str | None = None) -> dict:
     """Rename a topic (kept across runs); ``lang`` names the label's language. Returns the topic."""
     if not label or not label.strip():
         raise ConfigError("a topic label cannot be empty")
@@ -31,7 +34,7 @@ def rename_topic(ws, topic_id: int, label: str, lang: str | None = None) -> dict
     return topic_dict(ws, int(topic_id))
 
 
-def merge_topics(ws, target: int, sources: Sequence[int]) -> dict:
+def merge_topics(ws: "Store", target: int, sources: Sequence[int]) -> dict:
     """Merge ``sources`` into ``target`` (kept across runs and refits); returns the target topic."""
     sources = [int(s) for s in sources if int(s) != int(target)]
     if not sources:
@@ -48,7 +51,7 @@ def merge_topics(ws, target: int, sources: Sequence[int]) -> dict:
     return topic_dict(ws, int(target))
 
 
-def split_topic(ws, topic_id: int, parts: int | None = None) -> list[dict]:
+def split_topic(ws: "Store", topic_id: int, parts: int | None = None) -> list[dict]:
     """Split a topic into ``parts`` (default: 2-4, whichever separates best); returns all parts."""
     conn = ws.db.conn
     with conn:
@@ -58,7 +61,7 @@ def split_topic(ws, topic_id: int, parts: int | None = None) -> list[dict]:
     return [topic_dict(ws, t) for t in [int(topic_id), *new]]
 
 
-def _refresh(ws) -> None:
+def _refresh(ws: "Store") -> None:
     refresh(ws, workspace_taxonomy(ws))
 
 
@@ -234,7 +237,7 @@ def resolve(conn, tid: int | None) -> int | None:
     return None
 
 
-def replay_edits(ws, run_id: int | None = None) -> int:
+def replay_edits(ws: "Store", run_id: int | None = None) -> int:
     """Apply every recorded rename, merge and split again (idempotent); returns how many applied."""
     conn = ws.db.conn
     n = 0

@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from vocmine.core.resources import workspace_taxonomy
 from vocmine.decide.families import refresh
 from vocmine.decide.topic_edits import replay_edits
 from vocmine.decide.topic_labels import strip_markup
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -46,7 +49,7 @@ def taxonomy_tag(tax: dict[str, Any]) -> str:
     return f"{tax['name']}@{tax['version']}"
 
 
-def categorize_segments(ws, taxonomy: dict[str, Any] | None = None, *, complaints_only: bool = True,
+def categorize_segments(ws: "Store", taxonomy: dict[str, Any] | None = None, *, complaints_only: bool = True,
                         embedder_for: Any = None) -> int:
     """Place segments not yet placed under this taxonomy; returns how many were placed."""
     from vocmine.core.resources import load_taxonomy
@@ -84,7 +87,7 @@ def _workspace_fitted(emb: Any) -> bool:
     return hasattr(emb, "fit") and hasattr(emb, "state") and hasattr(type(emb), "from_state")
 
 
-def prepare_embedder(ws, emb: Any, texts_for_fit: Callable[[], list[str]], refit: bool = False) -> Any:
+def prepare_embedder(ws: "Store", emb: Any, texts_for_fit: Callable[[], list[str]], refit: bool = False) -> Any:
     """Give a workspace-fitted embedder (``fit``/``state``/``from_state``) its stored fit, or fit
     it now on ``texts_for_fit()`` and store it; with ``refit`` fit anew and drop its cached vectors."""
     if not _workspace_fitted(emb):
@@ -367,14 +370,14 @@ class _Lang:
         self.counts["assigned"] += sum(1 for r in rows if r[1] is not None)
 
 
-def eligible_segments(ws, all_segments: bool) -> list[tuple[int, str, str]]:
+def eligible_segments(ws: "Store", all_segments: bool) -> list[tuple[int, str, str]]:
     """Return (id, text, language) of the segments topics are built on (complaints unless ``all_segments``)."""
     return ws.db.conn.execute(
         "select id, text, language from segments" + ("" if all_segments else " where complaint = 1") + " order by id"
     ).fetchall()
 
 
-def _merge_phrases(ws, emb: Any) -> None:
+def _merge_phrases(ws: "Store", emb: Any) -> None:
     """With the English sentence embedder loaded anyway, group phrases that mean the same."""
     if emb is None or _workspace_fitted(emb) or not hasattr(emb, "embed"):
         return
@@ -388,7 +391,7 @@ def _merge_phrases(ws, emb: Any) -> None:
     log.info("topics: %d phrase groups merged by meaning", n)
 
 
-def update_topics(ws, *, refit: bool = False, all_segments: bool = False, embedder: Any = None,
+def update_topics(ws: "Store", *, refit: bool = False, all_segments: bool = False, embedder: Any = None,
                   taxonomy: Any = None, min_topic_size: int | None = None,
                   progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
     """Run the topic stage (see the module doc); returns counts: embedded, assigned, new_topics,
@@ -401,7 +404,7 @@ def update_topics(ws, *, refit: bool = False, all_segments: bool = False, embedd
                               min_topic_size=min_topic_size, progress=progress)
 
 
-def _update_topics(ws, *, refit: bool, all_segments: bool, embedder: Any, taxonomy: Any,
+def _update_topics(ws: "Store", *, refit: bool, all_segments: bool, embedder: Any, taxonomy: Any,
                    min_topic_size: int | None, progress: Callable[[int, int], Any] | None) -> dict[str, Any]:
     from vocmine.decide.embed import cached_vectors, get_embedder
     from vocmine.decide.topics import min_topic_size_for

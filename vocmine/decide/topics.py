@@ -21,9 +21,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +321,7 @@ _COLUMNS = ["id", "label", "language", "category", "parent_id", "parent", "size"
             "trend", "status", "merged_into", "labels"]
 
 
-def topics_frame(ws, lang: str | None = None, include_merged: bool = False, limit: int | None = None):
+def topics_frame(ws: "Store", lang: str | None = None, include_merged: bool = False, limit: int | None = None):
     """Return topics as a DataFrame, biggest first (see ``Workspace.topics``)."""
     import json
 
@@ -365,7 +368,7 @@ def _trends(conn) -> dict[int, float | None]:
     return out
 
 
-def examples(ws, tid: int, n: int = 3) -> list[str]:
+def examples(ws: "Store", tid: int, n: int = 3) -> list[str]:
     """Return up to ``n`` redacted quotes of a topic, closest to its centre first, one per feedback row."""
     rows = ws.db.conn.execute(
         "select s.text, s.feedback_id from segment_topics st join topics t on t.id = st.topic_id "
@@ -383,7 +386,7 @@ def examples(ws, tid: int, n: int = 3) -> list[str]:
     return out
 
 
-def topic_dict(ws, tid: int, n_examples: int = 3) -> dict:
+def topic_dict(ws: "Store", tid: int, n_examples: int = 3) -> dict:
     """Return one topic as a dict (the fields of ``topics_frame`` plus ``examples``)."""
     import json
 

@@ -9,13 +9,16 @@ least ``min_volume`` items), which is how a rising problem shows before it sprea
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from vocmine.core.queries import feedback_where
 from vocmine.core.dates import weeks_between
 from vocmine.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 WEEK_SQL = (
     "strftime('%Y', {c}, '-3 days', 'weekday 4') || '-W' || "
@@ -38,7 +41,7 @@ def week_of(column: str = "f.created_at") -> str:
     return WEEK_SQL.format(c=column)
 
 
-def weekly(ws, by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
+def weekly(ws: "Store", by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
            source: str | None = None) -> pd.DataFrame:
     """Return one row per (key, week) with volume, complaints and mean sentiment; empty weeks as 0.
 
@@ -105,7 +108,7 @@ def flag(df: pd.DataFrame, *, window: int = 8, sigma: float = 2.0, min_history: 
     return pd.concat(out, ignore_index=True) if out else df.assign(baseline=[], spike=[], new=[])
 
 
-def impact(ws, by: str = "topic") -> pd.DataFrame:
+def impact(ws: "Store", by: str = "topic") -> pd.DataFrame:
     """Return, per key, the NPS, CSAT and mean rating of all feedback vs feedback without the key.
 
     ``*_impact`` is the overall score minus the score without the key's feedback: negative means
@@ -145,7 +148,7 @@ def impact(ws, by: str = "topic") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def key_names(ws, by: str) -> dict[Any, str | None]:
+def key_names(ws: "Store", by: str) -> dict[Any, str | None]:
     """Return what a trend key is called: a phrase's text, a topic's label (the team's own first),
     or a taxonomy category's label."""
     conn = ws.db.conn
@@ -160,7 +163,7 @@ def key_names(ws, by: str) -> dict[Any, str | None]:
     return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
 
 
-def trends(ws, by: str = "topic", *, lang: str | None = None, source: str | None = None,
+def trends(ws: "Store", by: str = "topic", *, lang: str | None = None, source: str | None = None,
            complaints_only: bool = True, window: int = 8, sigma: float = 2.0) -> pd.DataFrame:
     """Return weekly volume, share and sentiment per topic, phrase or category, with spikes flagged
     and each key's ``name`` (``weekly``, then ``flag``)."""
@@ -169,7 +172,7 @@ def trends(ws, by: str = "topic", *, lang: str | None = None, source: str | None
     return df
 
 
-def named_impact(ws, by: str = "topic") -> pd.DataFrame:
+def named_impact(ws: "Store", by: str = "topic") -> pd.DataFrame:
     """Return ``impact`` with each key's ``name``."""
     df = impact(ws, by)
     if len(df):

@@ -42,6 +42,7 @@ from vocmine.core.errors import ConfigError
 from vocmine.tell.smtp import DEFAULT_FROM, Refused, SmtpNotifier, _Claimed, _sender, _smtp_settings, get_notifier  # noqa: F401
 
 if TYPE_CHECKING:
+    from vocmine.core.store import Store
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def consenting(conn, address: str) -> bool:
     return bool(rows) and all(r == 1 for r in rows)
 
 
-def plan(ws) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def plan(ws: "Store") -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Return (the messages approved changes call for, counts of contacts left out and why).
 
     Each message is {change_id, entry, contact, author, feedback_id, language, said,
@@ -146,7 +147,7 @@ def _eml_path(outbox: Path, notification_id: int, slug: str) -> Path:
     return outbox / f"{notification_id:06d}-{safe}.eml"
 
 
-def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp: Mapping[str, Any] | None = None,
+def notify(ws: "Store", outbox: str | os.PathLike | None = None, send: bool = False, smtp: Mapping[str, Any] | None = None,
            dry_run: bool = False, site: Mapping[str, Any] | None = None, template_dir=None,
            notifier: str | Any = "smtp") -> dict[str, Any]:
     """Queue (and with ``send=True`` deliver) the messages approved changes call for; return counts.
@@ -228,6 +229,7 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
                     skipped["already"] += 1
                     continue
                 # Written before the row commits, so a concurrent run's send finds the whole file.
+                assert cur.lastrowid is not None  # one row was inserted (rowcount 1)
                 path = _eml_path(box, cur.lastrowid, item["entry"]["slug"])
                 write_atomic(path, msg.as_bytes(policy=email.policy.default))
             result["files"].append(str(path))
@@ -248,7 +250,7 @@ def notify(ws, outbox: str | os.PathLike | None = None, send: bool = False, smtp
     return result
 
 
-def deliver(ws, outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None,
+def deliver(ws: "Store", outbox: str | os.PathLike, smtp: Mapping[str, Any] | None = None,
             notifier: str | Any = "smtp") -> dict[str, Any]:
     """Send queued and failed messages of approved changes; return {sent, failed, cancelled, unknown}.
 
@@ -380,7 +382,7 @@ def _mark_unknown(conn) -> int:
     return len(rows)
 
 
-def resend_unknown(ws, ids: Iterable[int] | None = None) -> int:
+def resend_unknown(ws: "Store", ids: Iterable[int] | None = None) -> int:
     """Queue again the messages whose send was interrupted (``unknown``); return how many.
 
     Only for an operator who checked the mail server's log: such a customer may already have the
@@ -430,7 +432,7 @@ def _load(path: Path, sender: str, contact: str, subject: str, body: str, messag
     return msg
 
 
-def notifications(ws, status: str | None = None) -> "pd.DataFrame":
+def notifications(ws: "Store", status: str | None = None) -> "pd.DataFrame":
     """Return the notifications table (with the entry's slug and ticket), newest first."""
     import pandas as pd
 
@@ -447,7 +449,7 @@ def notifications(ws, status: str | None = None) -> "pd.DataFrame":
     return pd.read_sql_query(sql + " order by n.id desc", ws.db.conn, params=args)
 
 
-def opt_out(ws, contact: str) -> int:
+def opt_out(ws: "Store", contact: str) -> int:
     """Record that ``contact`` (an email address) wants no messages; returns the contact rows changed.
 
     Messages still queued for it are cancelled on the next send.

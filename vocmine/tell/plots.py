@@ -12,13 +12,16 @@ installed, and matplotlib falls back to boxes otherwise (the numbers stay right)
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from vocmine.act.entries import entries as loop_entries
 from vocmine.core.errors import ConfigError
 from vocmine.decide.trends import trends
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,14 +51,14 @@ def _ax(ax=None, size=(8, 4)):
     return ax
 
 
-def _by(ws, by: str | None) -> str:
+def _by(ws: "Store", by: str | None) -> str:
     if by:
         return by
     return "parent" if ws.db.conn.execute("select 1 from topics where status = 'active' limit 1").fetchone() \
         else "category"
 
 
-def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int = 15, ax=None):
+def topic_sizes(ws: "Store", *, by: str | None = None, lang: str | None = None, top: int = 15, ax=None):
     """Horizontal bars: complaint volume (distinct feedback) per topic family (``by="topic"``: per
     topic), or per taxonomy category before the topic stage has run."""
     key = _by(ws, by)
@@ -72,7 +75,7 @@ def topic_sizes(ws, *, by: str | None = None, lang: str | None = None, top: int 
     return ax
 
 
-def topics_over_time(ws, *, by: str | None = None, lang: str | None = None, top: int = 6, ax=None):
+def topics_over_time(ws: "Store", *, by: str | None = None, lang: str | None = None, top: int = 6, ax=None):
     """Lines: weekly complaint volume of the ``top`` biggest topics (or categories); spikes marked."""
     key = _by(ws, by)
     df = trends(ws, key, lang=lang)
@@ -92,14 +95,14 @@ def topics_over_time(ws, *, by: str | None = None, lang: str | None = None, top:
     return ax
 
 
-def _phrase_key(ws, phrase: str) -> int:
+def _phrase_key(ws: "Store", phrase: str) -> int:
     row = ws.db.conn.execute("select coalesce(group_id, id) from phrases where phrase = ?", (phrase,)).fetchone()
     if not row:
         raise ConfigError(f"unknown phrase {phrase!r}; see ws.phrases()")
     return row[0]
 
 
-def phrase_trend(ws, phrase: str, *, ax=None):
+def phrase_trend(ws: "Store", phrase: str, *, ax=None):
     """Bars: customers per week using ``phrase`` (and its variants); spikes marked."""
     key = _phrase_key(ws, phrase)
     df = trends(ws, "phrase")
@@ -113,7 +116,7 @@ def phrase_trend(ws, phrase: str, *, ax=None):
     return ax
 
 
-def before_after(ws, entry: str | int, *, ax=None):
+def before_after(ws: "Store", entry: str | int, *, ax=None):
     """Bars: weekly share of feedback behind an entry's linked complaints, with the ship date marked."""
     entries = Entries(loop_entries(ws))
     e = next((x for x in entries if entry in (x["id"], x["slug"], x["ticket"])), None)

@@ -17,10 +17,13 @@ import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vocmine.core.dates import iso_week, week_monday
 from vocmine.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ HISTORY_WEEKS = 12
 SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
 
 
-def latest_week(ws) -> str | None:
+def latest_week(ws: "Store") -> str | None:
     """The ISO week of the newest dated feedback (what ``vocmine report`` shows by default).
 
     Feedback without a date belongs to no week: it never makes the ingest week "the latest".
@@ -41,7 +44,7 @@ def latest_week(ws) -> str | None:
     return row[0] if row and row[0] else None
 
 
-def _no_dated_rows(ws) -> ConfigError:
+def _no_dated_rows(ws: "Store") -> ConfigError:
     """Return the error for a workspace whose feedback has no dates (so no week can be reported)."""
     n = ws.db.conn.execute("select count(*) from feedback").fetchone()[0]
     if not n:
@@ -60,7 +63,7 @@ def _coverage(span: tuple[date, date] | None, monday: date) -> dict[str, Any]:
     return {"days": (last - first).days + 1, "first": first.isoformat(), "last": last.isoformat()}
 
 
-def _topic_key(ws) -> str:
+def _topic_key(ws: "Store") -> str:
     """Topic families (the cause level) once the topic stage has run; taxonomy categories before."""
     conn = ws.db.conn
     has = conn.execute("select 1 from topics where status = 'active' limit 1").fetchone()
@@ -113,7 +116,7 @@ def _iso(d: date) -> str:
     return f"{d.isoformat()}T00:00:00Z"
 
 
-def weekly_data(ws, week: str | None = None, *, lang: str = "en", company: str | None = None,
+def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", company: str | None = None,
                 top: int = TOP_TOPICS) -> dict[str, Any]:
     """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md).
 
@@ -284,7 +287,7 @@ def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[s
     return out
 
 
-def _taxonomy(ws) -> dict[str, Any]:
+def _taxonomy(ws: "Store") -> dict[str, Any]:
     """The workspace's taxonomy (its accepted copy, else the default): the categories' names."""
     from vocmine.core.resources import load_taxonomy, workspace_taxonomy
 
@@ -302,7 +305,7 @@ def _cat_label(tax: dict[str, Any], category: str | None, lang: str) -> str | No
     return label(tax, category, lang) if category else None
 
 
-def _topic_names(ws, by: str, tax: dict[str, Any]) -> dict[Any, tuple[dict[str, str], list[str]]]:
+def _topic_names(ws: "Store", by: str, tax: dict[str, Any]) -> dict[Any, tuple[dict[str, str], list[str]]]:
     """Return each key's names by language and the languages it spans (key -> (names, spans)).
 
     A topic: its label in its language, the team's labels in others. A family (status ``parent``):
@@ -393,7 +396,7 @@ def _tickets(conn) -> list[dict[str, Any]]:
     return out
 
 
-def _closure(ws, hi: str) -> dict[str, Any]:
+def _closure(ws: "Store", hi: str) -> dict[str, Any]:
     """Share of complaint volume linked to a shipped fix, and time from first complaint to fix."""
     from vocmine.core.dates import parse_datetime
     from vocmine.act.entries import DONE, linked_feedback
@@ -426,7 +429,7 @@ def _closure(ws, hi: str) -> dict[str, Any]:
             "median_days_to_fix": statistics.median(fix_days) if fix_days else None, "fixes": fixes}
 
 
-def report(ws, out_dir: str | os.PathLike, week: str | None = None, *, lang: str = "en", company: str | None = None,
+def report(ws: "Store", out_dir: str | os.PathLike, week: str | None = None, *, lang: str = "en", company: str | None = None,
            template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Path]:
     """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``.
 
@@ -446,7 +449,7 @@ def report(ws, out_dir: str | os.PathLike, week: str | None = None, *, lang: str
     return paths
 
 
-def site_settings(ws, **given: Any) -> dict[str, Any]:
+def site_settings(ws: "Store", **given: Any) -> dict[str, Any]:
     """The site mapping from settings (``site.*``), with given values saved for later runs."""
     for k, v in given.items():
         if v:
@@ -463,7 +466,7 @@ def site_settings(ws, **given: Any) -> dict[str, Any]:
     }
 
 
-def publish(ws, out_dir: str | os.PathLike, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
+def publish(ws: "Store", out_dir: str | os.PathLike, *, formats: tuple[str, ...] = ("site",), template_dir: Any = None,
             languages: tuple[str, ...] = ("en", "ko"), force: bool = False, gate: Any = None,
             **site: Any) -> list[Path]:
     """Publish the approved entries: the changelog site (HTML + Atom) and/or a Markdown changelog.

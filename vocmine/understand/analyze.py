@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from vocmine.core.dates import now_iso
 
 if TYPE_CHECKING:
+    from vocmine.core.store import Store
     from vocmine.understand.segment import Segment
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _pending(conn, reanalyze: bool) -> list[tuple]:
     return conn.execute(sql, () if reanalyze else (ANALYZER,)).fetchall()
 
 
-def analyze(ws, *, sentiment: str | None = None, english_model: str | None = None, reanalyze: bool = False,
+def analyze(ws: "Store", *, sentiment: str | None = None, english_model: str | None = None, reanalyze: bool = False,
             batch_size: int = BATCH, progress: Callable[[int, int], Any] | None = None) -> AnalyzeResult:
     """Analyse feedback not analysed yet (or changed since); returns counts.
 
@@ -62,7 +63,7 @@ def analyze(ws, *, sentiment: str | None = None, english_model: str | None = Non
                         batch_size=batch_size, progress=progress)
 
 
-def _analyze(ws, *, sentiment: str | None, english_model: str | None, reanalyze: bool, batch_size: int,
+def _analyze(ws: "Store", *, sentiment: str | None, english_model: str | None, reanalyze: bool, batch_size: int,
              progress: Callable[[int, int], Any] | None) -> AnalyzeResult:
     from vocmine.understand.sentiment import get_sentiment
 
@@ -179,7 +180,7 @@ def _has_parser(english_model: str | None) -> bool:
     return get_english(english_model).has_pipe("parser")
 
 
-def learned_words(ws, model, english_model: str | None = None) -> dict[str, float]:
+def learned_words(ws: "Store", model, english_model: str | None = None) -> dict[str, float]:
     """Return the English complaint adjectives learned from this workspace's ratings (word ->
     valence), learning them again when the number of rated English reviews changed by more than
     ``learned.RELEARN_AT`` since the last time (they are kept in ``sentiment.learned.en``)."""
@@ -273,7 +274,7 @@ def _fresh_kiwi() -> None:
 _INHERITED: list[Any] = []
 
 
-def regroup(ws) -> int:
+def regroup(ws: "Store") -> int:
     """Fold near-synonymous phrases into groups (``phrases.group_id`` = the head's id); returns #phrases.
 
     The aspect statistics are refreshed first (``aspect_statistics``). Phrases group on their
@@ -305,7 +306,7 @@ def regroup(ws) -> int:
     return len(rows)
 
 
-def merge_by_meaning(ws, embedder, *, lang: str = "en", min_customers: int = 2, limit: int = 3000) -> int:
+def merge_by_meaning(ws: "Store", embedder, *, lang: str = "en", min_customers: int = 2, limit: int = 3000) -> int:
     """Find phrase groups that mean the same with ``embedder`` (``embed(texts)``), store them in
     ``phrase_merges`` and regroup; returns the number of merges. The topic stage calls this with
     the packaged English sentence embedder, so ``analyze`` itself never loads a model.
@@ -335,7 +336,7 @@ def merge_by_meaning(ws, embedder, *, lang: str = "en", min_customers: int = 2, 
     return len(found)
 
 
-def taxonomy_keywords(ws, taxonomy: Any = None) -> dict[str, dict[str, str]]:
+def taxonomy_keywords(ws: "Store", taxonomy: Any = None) -> dict[str, dict[str, str]]:
     """Return, per language, keyword -> category id for every keyword of ``taxonomy`` (a dict or
     path), else the workspace's accepted taxonomy, else vocmine's default: the domain words a team
     keeps in YAML. The first category that lists a word keeps it."""
@@ -350,7 +351,7 @@ def taxonomy_keywords(ws, taxonomy: Any = None) -> dict[str, dict[str, str]]:
     return out
 
 
-def _taxonomy_aliases(ws) -> dict[str, dict[str, str]]:
+def _taxonomy_aliases(ws: "Store") -> dict[str, dict[str, str]]:
     """Return, per language, aspect -> "category:<id>": the grouping name of a taxonomy keyword."""
     from vocmine.core.errors import ConfigError
 
@@ -434,7 +435,7 @@ def _en_forms(aspect: str) -> set[str]:
     return {" ".join(words[:-1] + [w]) for w in {last, stem}}
 
 
-def aspect_statistics(ws, *, sample: int = ASPECT_SAMPLE, min_mentions: int = 2) -> int:
+def aspect_statistics(ws: "Store", *, sample: int = ASPECT_SAMPLE, min_mentions: int = 2) -> int:
     """Measure, per aspect, how much more complaint segments mention it than the other segments.
 
     For every aspect that the phrases of at least ``min_mentions`` complaint segments name, count

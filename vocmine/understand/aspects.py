@@ -8,13 +8,16 @@ than the other segments); the rest are the product itself and are left out unles
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 ASPECT_COLUMNS = ["aspect", "language", "category", "customers", "mentions", "complaint_share", "opinions", "phrases",
                   "examples", "trend", "rating_impact", "score"]
 
 
-def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
+def _mentions(ws: "Store", *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
               source: str | None, rating=None):
     from vocmine.understand.mentions import complaint_feedback, feedback_filter, mean_rating, mention_frame
 
@@ -30,7 +33,7 @@ def _mentions(ws, *, aspect: str | None, since: str | None, until: str | None, l
     return df, total, overall
 
 
-def _category_finder(ws, taxonomy: Any = None):
+def _category_finder(ws: "Store", taxonomy: Any = None):
     """Return aspect, lang -> the taxonomy category whose keywords name it (or None).
 
     The taxonomy (the workspace's accepted one, else vocmine's default) is where a team's own
@@ -59,7 +62,7 @@ def _category_finder(ws, taxonomy: Any = None):
     return find
 
 
-def aspects(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
+def aspects(ws: "Store", *, since: str | None = None, until: str | None = None, lang: str | None = None,
             source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
             min_score: float | None = None, opinions: int = 5, taxonomy: Any = None):
     """Return one row per aspect, ranked by distinct customers who complained about it.
@@ -112,7 +115,7 @@ def aspects(ws, *, since: str | None = None, until: str | None = None, lang: str
     return out.head(limit) if limit else out
 
 
-def aspect(ws, name: str, *, lang: str | None = None, since: str | None = None, until: str | None = None,
+def aspect(ws: "Store", name: str, *, lang: str | None = None, since: str | None = None, until: str | None = None,
            source: str | None = None, quotes: int = 10) -> dict[str, Any]:
     """Return one aspect in detail: its figures (as in ``aspects``), every opinion with its count,
     its phrase groups, and up to ``quotes`` redacted quotes (complaint segments, newest first).

@@ -3,9 +3,12 @@ the mention rows both views count (``mention_frame``), filtered by the one ``whe
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from vocmine.core.queries import Where, feedback_where
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 
 def feedback_filter(*, since: str | None = None, until: str | None = None, lang: str | None = None,
@@ -52,7 +55,7 @@ def mean_rating(conn, where: str, args: Sequence[Any]) -> float | None:
     return conn.execute(f"select avg({RATING5}) from feedback f where {where}", list(args)).fetchone()[0]
 
 
-def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str | None = None,
+def phrases(ws: "Store", *, since: str | None = None, until: str | None = None, lang: str | None = None,
             source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
             aspect: str | None = None):
     """Return ranked complaint phrases as a DataFrame: phrase, language, aspect, opinion,
@@ -83,7 +86,7 @@ def phrases(ws, *, since: str | None = None, until: str | None = None, lang: str
     return out.head(limit) if limit else out
 
 
-def segments(ws, *, feedback_id: int | None = None, complaint: bool | None = None, lang: str | None = None,
+def segments(ws: "Store", *, feedback_id: int | None = None, complaint: bool | None = None, lang: str | None = None,
              limit: int | None = None):
     """Return segments as a DataFrame, optionally for one feedback row, complaints only, or one language."""
     import pandas as pd

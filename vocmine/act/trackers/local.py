@@ -17,6 +17,7 @@ from vocmine.act.trackers.status import STATUSES, known_words, normalise_status
 from vocmine.act.trackers.store import store_tickets
 
 if TYPE_CHECKING:
+    from vocmine.core.store import Store
     import pandas as pd
 
 FIELDS = ("title", "body", "status", "labels", "release", "done_at", "url", "public_note_en", "public_note_ko")
@@ -79,7 +80,7 @@ def _fetch(conn, sql: str, args: Iterable[Any] = ()) -> list[dict[str, Any]]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def _row(ws, key: str, tracker: str | None) -> dict[str, Any]:
+def _row(ws: "Store", key: str, tracker: str | None) -> dict[str, Any]:
     conn = ws.db.conn
     if tracker:
         rows = _fetch(conn, "select * from tickets where key = ? and tracker = ?", (key, tracker))
@@ -110,7 +111,7 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def add_ticket(ws, key: str, title: str, **fields: Any) -> dict[str, Any]:
+def add_ticket(ws: "Store", key: str, title: str, **fields: Any) -> dict[str, Any]:
     """Add a local ticket; returns it with ``"result"`` "new" or "unchanged" (same key, same content).
 
     ConfigError when a different local ticket already has ``key`` (change it with ``update_ticket``).
@@ -141,7 +142,7 @@ def add_ticket(ws, key: str, title: str, **fields: Any) -> dict[str, Any]:
     return {**get_ticket(ws, key, "local"), "result": "new"}
 
 
-def update_ticket(ws, key: str, tracker: str | None = None, **fields: Any) -> dict[str, Any]:
+def update_ticket(ws: "Store", key: str, tracker: str | None = None, **fields: Any) -> dict[str, Any]:
     """Change fields of a ticket (any tracker; ``tracker=None`` means local, else the one with ``key``).
 
     Fields: title, body, status, labels, release, done_at, url, public_note_en, public_note_ko
@@ -166,7 +167,7 @@ def update_ticket(ws, key: str, tracker: str | None = None, **fields: Any) -> di
     return get_ticket(ws, str(key), row["tracker"])
 
 
-def get_ticket(ws, key: str, tracker: str | None = None) -> dict[str, Any]:
+def get_ticket(ws: "Store", key: str, tracker: str | None = None) -> dict[str, Any]:
     """Return one ticket as a dict (labels as a list, the tracker's status words as ``tracker_status``)."""
     return _public(_row(ws, str(key), tracker))
 
@@ -182,7 +183,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {c: out[c] for c in COLUMNS}
 
 
-def tickets(ws, status: str | None = None, tracker: str | None = None) -> "pd.DataFrame":
+def tickets(ws: "Store", status: str | None = None, tracker: str | None = None) -> "pd.DataFrame":
     """Return tickets as a DataFrame (columns: COLUMNS), optionally one normalised status / tracker."""
     import pandas as pd
 

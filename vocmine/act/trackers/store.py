@@ -21,10 +21,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.core.dates import now_iso, parse_datetime
 from vocmine.act.trackers.status import STATUSES, known_words, normalise_status
+
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
 
 log = logging.getLogger(__name__)
 MAX_RECORDED = 20  # problem messages kept in a run's counts
@@ -134,7 +137,7 @@ def _existing(conn, tracker: str, keys: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def store_tickets(ws, tickets: Iterable[Any], tracker: str = "local", *, keep_edited: bool = True,
+def store_tickets(ws: "Store", tickets: Iterable[Any], tracker: str = "local", *, keep_edited: bool = True,
                   ) -> dict[str, Any]:
     """Check and store ticket records by (tracker, key); return counts and the problems found.
 
@@ -208,7 +211,7 @@ def recorded(counts: Mapping[str, Any], limit: int = MAX_RECORDED) -> dict[str, 
     return out
 
 
-def import_tickets(ws, tickets: Iterable[Any], tracker: str = "local") -> dict[str, Any]:
+def import_tickets(ws: "Store", tickets: Iterable[Any], tracker: str = "local") -> dict[str, Any]:
     """Store tickets exported from anywhere (a JSON array, the demo) as a ``tickets-import`` run; return its counts.
 
     Fields edited in vocmine are kept, like a sync. The counts are those of ``store_tickets``.

@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocmine.core.dates import parse_datetime
 from vocmine.core.errors import ConfigError
 from vocmine.act.trackers import Tracker, get_tracker
 from vocmine.act.trackers.store import recorded, store_tickets
 
+if TYPE_CHECKING:
+    from vocmine.core.store import Store
+
 log = logging.getLogger(__name__)
 BATCH = 100
 
 
-def store(ws, tracker: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+def store(ws: "Store", tracker: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
     """Store a batch of ticket records; return counts (new, updated, unchanged, invalid, left_out, problems).
 
     The one write path (``trackers.store.store_tickets``): records are checked and normalised,
@@ -30,7 +33,7 @@ def store(ws, tracker: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
     return store_tickets(ws, batch, tracker=tracker, keep_edited=True)
 
 
-def sync(ws, tracker: str | Tracker, *, since: str | None = None, full: bool = False,
+def sync(ws: "Store", tracker: str | Tracker, *, since: str | None = None, full: bool = False,
          progress: Callable[[int], Any] | None = None, **config: Any) -> dict[str, Any]:
     """Pull tickets from ``tracker`` (a name with its ``config``, or a Tracker) into the workspace.
 
@@ -99,14 +102,14 @@ def _updated(ticket: Any) -> str | None:
         return None
 
 
-def synced_before(ws) -> list[tuple[str, dict[str, Any]]]:
+def synced_before(ws: "Store") -> list[tuple[str, dict[str, Any]]]:
     """Return (tracker name, settings) of every tracker scope synced before, in name order."""
     rows = ws.db.conn.execute("select source, value from source_state where source like 'tracker:%' and "
                               "key like 'settings:%' order by source, key").fetchall()
     return [(source.split(":", 1)[1], json.loads(value)) for source, value in rows]
 
 
-def sync_all(ws, **overrides: Any) -> dict[str, Any]:
+def sync_all(ws: "Store", **overrides: Any) -> dict[str, Any]:
     """Sync again every tracker scope synced before (credentials from the environment).
 
     Returns the summed counts with each sync's own result under ``results``.
