@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.message
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def check_source(source: Any, *, registered_as: str | None = None, since: str | 
     if not feedback:
         raise _fail(source, "fetch() yielded no Feedback: give the check a source with something to read")
     ids = [f.external_id for f in feedback if f.external_id not in (None, "")]
-    dupes = sorted({str(i) for i in ids if ids.count(i) > 1})
+    dupes = sorted(str(i) for i, n in Counter(ids).items() if n > 1)
     if dupes:
         raise _fail(source, f"external ids repeat within one fetch: {', '.join(dupes[:5])}")
     second = fetch()

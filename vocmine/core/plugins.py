@@ -12,6 +12,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from vocmine.core.errors import unknown_name
+from vocmine.core.roles import GROUPS as ROLE_GROUPS
 
 # Used only when vocmine runs from a source tree that was never installed (no entry points).
 # It must say what setup.cfg's [options.entry_points] says (tests/test_roles.py checks it).
@@ -46,8 +47,7 @@ _BUILTINS: dict[str, dict[str, str]] = {
         "smtp": "vocmine.tell.smtp:SmtpNotifier",
     },
 }
-_KINDS = {"vocmine.sources": "source", "vocmine.embedders": "embedder", "vocmine.trackers": "tracker",
-          "vocmine.publishers": "publisher", "vocmine.notifiers": "notifier"}
+_KINDS = {group: role for role, group in ROLE_GROUPS.items()}  # "vocmine.trackers" -> "tracker"
 GROUPS = tuple(_KINDS)
 
 
@@ -89,10 +89,7 @@ def refresh() -> None:
 
 def load(group: str, name: str):
     """Return the object registered as ``name`` in ``group``; ConfigError lists valid names."""
-    table = _table(group)
-    if name not in table:
-        raise unknown_name(_KINDS.get(group, group), name, table)
-    module, _, attr = table[name].partition(":")
+    module, _, attr = _table(group)[check(group, name)].partition(":")
     obj = import_module(module)
     for part in attr.split(".") if attr else []:
         obj = getattr(obj, part)

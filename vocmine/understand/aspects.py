@@ -19,9 +19,10 @@ ASPECT_COLUMNS = ["aspect", "language", "category", "customers", "mentions", "co
 
 def _mentions(ws: "Store", *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
               source: str | None, rating=None):
-    from vocmine.understand.mentions import complaint_feedback, feedback_filter, mean_rating, mention_frame
+    from vocmine.core.queries import feedback_where
+    from vocmine.understand.mentions import complaint_feedback, mean_rating, mention_frame
 
-    base = feedback_filter(since=since, until=until, lang=lang, source=source, rating=rating)
+    base = feedback_where(since=since, until=until, lang=lang, source=source, rating=rating)
     mentions = base.copy().add("p.aspect is not null").add("p.aspect != ''").eq("p.language", lang)
     if aspect:
         mentions.add("lower(p.aspect) = lower(?)", aspect.strip())

@@ -11,16 +11,6 @@ if TYPE_CHECKING:
     from vocmine.core.store import Store
 
 
-def feedback_filter(*, since: str | None = None, until: str | None = None, lang: str | None = None,
-                    source: str | None = None, rating=None, lang_column: str = "f.language") -> Where:
-    """Return the conditions on ``feedback f``: not a near-duplicate, created in [since, until), in
-    ``lang`` (compared on ``lang_column``: a phrase's or segment's language where the query has
-    one), from ``source``, rated in ``rating`` (1, "1-2", (1, 2)). ``ConfigError`` names a bad date
-    or rating range."""
-    return feedback_where(since=since, until=until, lang=lang, source=source, rating=rating,
-                          lang_column=lang_column)
-
-
 # A feedback row's rating on a 1-5 scale, whatever scale it was given on.
 RATING5 = "case when f.rating_scale > 0 then f.rating * 5.0 / f.rating_scale else f.rating end"
 
@@ -64,9 +54,9 @@ def phrases(ws: "Store", *, since: str | None = None, until: str | None = None, 
     from vocmine.understand import phrases as ph
 
     window: dict[str, Any] = dict(since=since, until=until, lang=lang, source=source)
-    base = feedback_filter(**window)
-    found = feedback_filter(**window, rating=rating)
-    mentions = feedback_filter(**window, rating=rating, lang_column="p.language")
+    base = feedback_where(**window)
+    found = feedback_where(**window, rating=rating)
+    mentions = feedback_where(**window, rating=rating, lang_column="p.language")
     if aspect:
         mentions.add("lower(coalesce(p.aspect, '')) = lower(?)", aspect.strip())
     df = mention_frame(ws.db.conn, "coalesce(h.phrase, p.phrase) as phrase, p.language as language, "
