@@ -6,10 +6,10 @@ theirs. They import ``main``; it imports none of them, and this package register
 """
 from __future__ import annotations
 
-from vocmine.cli import aspects, collect, loop, privacy, publish, tickets, topics, weekly
+from vocmine.cli import aspects, collect, export, loop, privacy, publish, tickets, topics, weekly
 from vocmine.cli.main import VocmineGroup, cli, main
 
-for _module in (loop, topics, collect, tickets, publish, weekly, privacy, aspects):
+for _module in (loop, topics, collect, tickets, publish, weekly, privacy, aspects, export):
     _module.register(cli)
 
 __all__ = ["cli", "main", "VocmineGroup"]
