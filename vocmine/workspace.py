@@ -78,17 +78,20 @@ class Workspace(Store):
         include_duplicates: bool = True,
         limit: int | None = None,
         columns: Sequence[str] | None = None,
+        product: str | Sequence[str] | None = None,
     ) -> "pd.DataFrame":
-        """Return feedback rows as a pandas DataFrame, filtered by source, time, language and rating.
+        """Return feedback rows as a pandas DataFrame, filtered by source, product, time, language and rating.
 
         ``rating`` is one value or a (low, high) pair; ``since``/``until`` bound ``created_at``.
         The internal ``original_text`` and ``raw`` columns are left out unless named in ``columns``.
         """
-        return tables.feedback(self, source, since, until, language, rating, include_duplicates, limit, columns)
+        return tables.feedback(self, source, since, until, language, rating, include_duplicates, limit, columns, product)
 
-    def stats(self) -> dict[str, Any]:
-        """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
-        return tables.stats(self)
+    def stats(self, *, source: str | Sequence[str] | None = None,
+              product: str | Sequence[str] | None = None) -> dict[str, Any]:
+        """Return counts: feedback rows, and breakdowns by source, product, language, ISO week,
+        rating, kind; NPS and CSAT. ``source``/``product`` (one value or several) slice them."""
+        return tables.stats(self, source=source, product=product)
 
     def search(self, query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
         """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
@@ -127,22 +130,26 @@ class Workspace(Store):
 
     def phrases(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
                 source: str | None = None, rating: Any = None, min_customers: int = 1,
-                limit: int | None = 50, aspect: str | None = None) -> "pd.DataFrame":
+                limit: int | None = 50, aspect: str | None = None,
+                product: str | Sequence[str] | None = None) -> "pd.DataFrame":
         """Return recurring complaint phrases ranked by distinct customers, as a DataFrame.
 
         Columns: phrase, language, aspect (what it is about, or None), opinion (what is wrong),
         customers, mentions, variants, examples (redacted quotes), share_of_complaints, trend
         (recent 4 weeks vs the 4 before; >1 rising), rating_impact. ``rating`` keeps feedback
-        with that rating or range: 1, "1-2", (1, 2); ``aspect`` the phrases about one aspect.
+        with that rating or range: 1, "1-2", (1, 2); ``aspect`` the phrases about one aspect;
+        ``source``/``product`` (one or several) slice the feedback. ``trend`` is NaN when the
+        slice spans less than 6 weeks (too little history to compare).
         """
         from vocmine.understand.mentions import phrases
 
         return phrases(self, since=since, until=until, lang=lang, source=source, rating=rating,
-                       min_customers=min_customers, limit=limit, aspect=aspect)
+                       min_customers=min_customers, limit=limit, aspect=aspect, product=product)
 
     def aspects(self, *, since: str | None = None, until: str | None = None, lang: str | None = None,
                 source: str | None = None, rating: Any = None, min_customers: int = 1, limit: int | None = 50,
-                min_score: float | None = None, taxonomy: Any = None) -> "pd.DataFrame":
+                min_score: float | None = None, taxonomy: Any = None,
+                product: str | Sequence[str] | None = None) -> "pd.DataFrame":
         """Return what customers complain about, one row per aspect ("battery life", "배송").
 
         Columns: aspect, language, category (the taxonomy category whose keywords name it; the
@@ -157,28 +164,35 @@ class Workspace(Store):
 
         return aspects(self, since=since, until=until, lang=lang, source=source, rating=rating,
                        min_customers=min_customers, limit=limit, min_score=min_score,
-                       taxonomy=taxonomy)
+                       taxonomy=taxonomy, product=product)
 
     def aspect(self, name: str, *, lang: str | None = None, since: str | None = None, until: str | None = None,
-               source: str | None = None, quotes: int = 10) -> dict[str, Any]:
+               source: str | None = None, quotes: int = 10,
+               product: str | Sequence[str] | None = None) -> dict[str, Any]:
         """Return one aspect in detail: its figures, every opinion with its count, its phrases and
-        up to ``quotes`` redacted quotes (newest first). ``ConfigError`` if no complaint names it."""
+        up to ``quotes`` redacted quotes (newest first), within the ``source``/``product`` slice.
+        ``ConfigError`` if no complaint names it."""
         from vocmine.understand.aspects import aspect
 
-        return aspect(self, name, lang=lang, since=since, until=until, source=source, quotes=quotes)
+        return aspect(self, name, lang=lang, since=since, until=until, source=source, quotes=quotes,
+                      product=product)
 
     # -- trends and the loop ------------------------------------------------------------------
 
-    def trends(self, by: str = "topic", *, lang: str | None = None, source: str | None = None,
-               complaints_only: bool = True, window: int = 8, sigma: float = 2.0) -> "pd.DataFrame":
-        """Return weekly volume, share and sentiment per topic, phrase or category, with spikes flagged.
+    def trends(self, by: str = "topic", *, lang: str | None = None, source: str | Sequence[str] | None = None,
+               complaints_only: bool = True, window: int = 8, sigma: float = 2.0,
+               product: str | Sequence[str] | None = None, period: str = "week") -> "pd.DataFrame":
+        """Return volume, share and sentiment per topic, phrase or category per day, week or month
+        (``period``), with spikes flagged; ``source``/``product`` slice the feedback.
 
-        Columns: key, name, week, volume (distinct feedback), segments, sentiment, share, baseline
-        (mean of the trailing ``window`` weeks), spike ("up"/"down"/""), new.
+        Columns: key, name, period, week (only when ``period`` is "week"), volume (distinct
+        feedback), segments, sentiment, share, baseline (mean of the trailing ``window`` periods),
+        spike ("up"/"down"/"", only judged with at least 3 earlier periods), new.
         """
         from vocmine.decide.trends import trends
 
-        return trends(self, by, lang=lang, source=source, complaints_only=complaints_only, window=window, sigma=sigma)
+        return trends(self, by, lang=lang, source=source, complaints_only=complaints_only, window=window, sigma=sigma,
+                      product=product, period=period)
 
     def impact(self, by: str = "topic") -> "pd.DataFrame":
         """Return each topic's (phrase's, category's) effect on NPS, CSAT and rating: with vs without it."""
@@ -423,6 +437,21 @@ class Workspace(Store):
         from vocmine.tell.report_stage import report
 
         return report(self, out_dir, week, lang=lang, template_dir=template_dir, force=force, gate=gate)
+
+    def export(self, name: str, *, format: str | None = None, out: str | os.PathLike | None = None,  # noqa: A002
+               force: bool = False, **filters: Any) -> dict[str, Any]:
+        """Write the view or table ``name`` to csv, parquet, xlsx or jsonl, redacted text only;
+        returns {name, format, path, rows}.
+
+        Views: phrases (all of them), aspects, topics, trends, links, entries, tickets, feedback,
+        segments; or any workspace table. ``format`` defaults to ``out``'s suffix, else csv; ``out``
+        to ``NAME.FORMAT`` here (``"-"``: stdout, csv/jsonl). An existing file is replaced only with
+        ``force``. ``filters`` (since, until, lang, source, product) go to the view where it takes
+        them. Contacts, originals and unredacted columns are refused (docs/export.md).
+        """
+        from vocmine.tell.export import export
+
+        return export(self, name, format=format, out=out, force=force, **filters)
 
     def publish(self, out_dir: str | os.PathLike = "site", *, formats: Sequence[str] = ("site",),
                 template_dir: Any = None, languages: Sequence[str] = ("en", "ko"), **site: Any) -> list[Any]:

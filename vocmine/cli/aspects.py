@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import click
 
-from vocmine.cli.main import _echo_json, _workspace
+from vocmine.cli.main import _check_slice, _echo_json, _workspace
 
 
 def _trend(t: float) -> str:
+    """The trend in words; "-" when there is too little history to judge (NaN)."""
+    if t != t:
+        return "-"
     return "rising" if t >= 1.5 else "falling" if t <= 0.67 else "steady"
 
 
@@ -15,6 +18,7 @@ def _trend(t: float) -> str:
 @click.option("--until", help="Only feedback created before this date.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
 @click.option("--source", help="Only this source.")
+@click.option("--product", help="Only this product.")
 @click.option("--rating", help="Only feedback with this rating or range, e.g. 1-2.")
 @click.option("--min-customers", default=2, show_default=True, help="Hide aspects fewer customers complained about.")
 @click.option("--limit", default=30, show_default=True, help="Most aspects to show.")
@@ -24,7 +28,8 @@ def _trend(t: float) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def aspects(ctx: click.Context, since: str | None, until: str | None, lang: str | None, source: str | None,
-            rating: str | None, min_customers: int, limit: int, min_score: float | None, as_json: bool) -> None:
+            product: str | None, rating: str | None, min_customers: int, limit: int, min_score: float | None,
+            as_json: bool) -> None:
     """What customers complain about, per aspect, with the opinions they hold.
 
     Aspects ("battery life", "waiter", "배송") come from the grammar of complaint segments; see
@@ -33,8 +38,10 @@ def aspects(ctx: click.Context, since: str | None, until: str | None, lang: str 
     if ctx.invoked_subcommand is not None:
         return
     with _workspace(ctx, create=False) as ws:
+        if not _check_slice(ws, source, product) and not as_json:
+            return
         df = ws.aspects(since=since, until=until, lang=lang, source=source, rating=rating,
-                        min_customers=min_customers, limit=limit, min_score=min_score)
+                        min_customers=min_customers, limit=limit, min_score=min_score, product=product)
     if as_json:
         _echo_json(df.to_dict(orient="records"))
         return
@@ -71,7 +78,8 @@ def show(ctx: click.Context, aspect: str, lang: str | None, since: str | None, u
     click.echo(f"{row['aspect']}  [{row['language']}] {row['customers']} customers, {row['mentions']} mentions{share}")
     impact = row["rating_impact"]
     if impact == impact:
-        click.echo(f"trend {_trend(row['trend'])} (x{row['trend']:.2f}); rating impact {impact:+.2f} of 5")
+        factor = f" (x{row['trend']:.2f})" if row["trend"] == row["trend"] else ""
+        click.echo(f"trend {_trend(row['trend'])}{factor}; rating impact {impact:+.2f} of 5")
     if row["opinions"]:
         click.echo("opinions:")
         for o, n in row["opinions"]:

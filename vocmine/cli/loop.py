@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vocmine.cli.main import _echo_json, _records, _workspace
+from vocmine.cli.main import _check_slice, _echo_json, _records, _workspace
 
 
 @click.command()
@@ -12,26 +12,33 @@ from vocmine.cli.main import _echo_json, _records, _workspace
               help="What to follow week by week (parent: topic families, the cause level).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
 @click.option("--source", help="Only this source.")
-@click.option("--weeks", default=8, show_default=True, help="Weeks to show (the most recent).")
+@click.option("--product", help="Only this product.")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="Count per day, ISO week or month.")
+@click.option("--weeks", default=8, show_default=True, help="Periods to show (the most recent).")
 @click.option("--all-segments", is_flag=True, help="Count all segments, not only complaints.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every week, every key).")
 @click.pass_context
-def trends(ctx: click.Context, by: str, lang: str | None, source: str | None, weeks: int, all_segments: bool,
-           as_json: bool) -> None:
-    """Weekly complaint volume per topic, phrase or category, with spikes (±2σ of 8 weeks) and new ones."""
-    df = _workspace(ctx, create=False).trends(by, lang=lang, source=source, complaints_only=not all_segments)
+def trends(ctx: click.Context, by: str, lang: str | None, source: str | None, product: str | None, period: str,
+           weeks: int, all_segments: bool, as_json: bool) -> None:
+    """Complaint volume per topic, phrase or category per day, week or month, with spikes (±2σ of
+    the 8 periods before; judged only with 3 earlier periods or more) and new ones."""
+    ws = _workspace(ctx, create=False)
+    if not _check_slice(ws, source, product) and not as_json:
+        return
+    df = ws.trends(by, lang=lang, source=source, complaints_only=not all_segments, product=product, period=period)
     if as_json:
         _echo_json(_records(df))
         return
     if df.empty:
         click.echo("no trends yet (run 'vocmine analyze' and 'vocmine topics' first)")
         return
-    shown = sorted(df["week"].unique())[-weeks:]
-    recent = df[df["week"].isin(shown)]
+    shown = sorted(df["period"].unique())[-weeks:]
+    recent = df[df["period"].isin(shown)]
     order = recent.groupby("key")["volume"].sum().sort_values(ascending=False)
-    click.echo(f"{'':32} " + " ".join(w[-3:].rjust(4) for w in shown))
+    click.echo(f"{'':32} " + " ".join(w[-(2 if period != "week" else 3):].rjust(4) for w in shown))
     for key in order.index[:20]:
-        rows = recent[recent["key"] == key].set_index("week")
+        rows = recent[recent["key"] == key].set_index("period")
         name = str(rows["name"].iloc[0] or key)[:32]
         cells = []
         for w in shown:
@@ -39,7 +46,7 @@ def trends(ctx: click.Context, by: str, lang: str | None, source: str | None, we
             mark = "▲" if r["spike"] == "up" else "▼" if r["spike"] == "down" else "*" if r["new"] else " "
             cells.append(f"{int(r['volume']):>3}{mark}")
         click.echo(f"{name:32} " + " ".join(cells))
-    click.echo("▲ spike up, ▼ spike down (beyond 2σ of the 8 weeks before), * new")
+    click.echo(f"▲ spike up, ▼ spike down (beyond 2σ of the 8 {period}s before), * new")
 
 
 @click.group()

@@ -93,11 +93,12 @@ def parse_rating_range(value: Any) -> tuple[float, float] | None:
 
 def feedback_where(*, since: Any = None, until: Any = None, lang: str | None = None,
                    source: str | Sequence[str] | None = None, rating: Any = None, table: str = "f",
-                   lang_column: str | None = None, duplicates: bool = False) -> Where:
+                   lang_column: str | None = None, duplicates: bool = False,
+                   product: str | Sequence[str] | None = None) -> Where:
     """Return the conditions on the feedback table (aliased ``table``; "" for none): not a
     near-duplicate (unless ``duplicates``), created in [since, until), in ``lang`` (compared on
     ``lang_column``, e.g. a phrase's language, else the feedback's), from ``source`` (one or
-    several), rated in ``rating``."""
+    several), about ``product`` (one or several), rated in ``rating``."""
     col = (table + ".") if table else ""
     w = Where()
     if not duplicates:
@@ -105,5 +106,6 @@ def feedback_where(*, since: Any = None, until: Any = None, lang: str | None = N
     w.window(f"{col}created_at", since, until)
     w.eq(lang_column or f"{col}language", lang)
     w.among(f"{col}source", source)
+    w.among(f"{col}product", product)
     w.rating(f"{col}rating", rating)
     return w

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Sequence
 
 from vocmine.core.errors import ConfigError
-from vocmine.core.queries import feedback_where
+from vocmine.core.queries import Where, feedback_where
 
 if TYPE_CHECKING:
     from vocmine.core.store import Store
@@ -24,8 +24,9 @@ def feedback(
     include_duplicates: bool = True,
     limit: int | None = None,
     columns: Sequence[str] | None = None,
+    product: str | Sequence[str] | None = None,
 ) -> "pd.DataFrame":
-    """Return feedback rows as a pandas DataFrame, filtered by source, time, language and rating.
+    """Return feedback rows as a pandas DataFrame, filtered by source, product, time, language and rating.
 
     ``rating`` is one value or a (low, high) pair; ``since``/``until`` bound ``created_at``.
     The internal ``original_text`` and ``raw`` columns are left out unless named in ``columns``.
@@ -33,7 +34,7 @@ def feedback(
     import pandas as pd
 
     w = feedback_where(source=source, since=since, until=until, lang=language, rating=rating, table="",
-                       duplicates=include_duplicates)
+                       duplicates=include_duplicates, product=product)
     default = ["id", "source", "external_id", "kind", "author", "title", "text", "rating", "rating_scale",
                "nps", "csat", "language", "created_at", "product", "url", "duplicate_of", "ingested_at"]
     cols = list(columns) if columns else default
@@ -50,39 +51,60 @@ def feedback(
     return df
 
 
-def stats(ws: "Store") -> dict[str, Any]:
-    """Return counts: feedback rows, and breakdowns by source, language, ISO week, rating, kind."""
+def known(ws: "Store", column: str) -> list[str]:
+    """Return the distinct non-empty values of a feedback column ("source", "product"), sorted."""
+    if column not in ("source", "product"):
+        raise ConfigError(f"not a slice column: {column!r}")
+    return [r[0] for r in ws.db.conn.execute(
+        f"select distinct {column} from feedback where {column} is not null and {column} != '' order by 1")]
+
+
+def stats(ws: "Store", *, source: str | Sequence[str] | None = None,
+          product: str | Sequence[str] | None = None) -> dict[str, Any]:
+    """Return counts: feedback rows, and breakdowns by source, product, language, ISO week, rating,
+    kind, within the ``source`` and ``product`` slice (one value or several) when given."""
     c = ws.db.conn
+    w = feedback_where(source=source, product=product, table="", duplicates=True)
+    args = w.args
 
     def pairs(sql: str) -> dict[str, int]:
-        return {str(k) if k is not None else "unknown": v for k, v in c.execute(sql)}
+        return {str(k) if k is not None else "unknown": v for k, v in c.execute(sql, args)}
 
+    where, also = w.sql(), w.sql(" and ")
+    rw = Where().among("source", source)
     return {
-        "feedback": c.execute("select count(*) from feedback").fetchone()[0],
-        "duplicates": c.execute("select count(*) from feedback where duplicate_of is not null").fetchone()[0],
-        "rejects": c.execute("select count(*) from rejects where action = 'skipped'").fetchone()[0],
-        "by_source": pairs("select source, count(*) from feedback group by source order by source"),
-        "by_language": pairs("select language, count(*) from feedback group by language order by count(*) desc"),
-        "by_kind": pairs("select kind, count(*) from feedback group by kind order by kind"),
+        "feedback": c.execute(f"select count(*) from feedback{where}", args).fetchone()[0],
+        "duplicates": c.execute(f"select count(*) from feedback where duplicate_of is not null{also}",
+                                args).fetchone()[0],
+        # rejects were never stored, so they have no product: counted only for the whole workspace
+        # or a source slice
+        "rejects": None if product else c.execute(
+            f"select count(*) from rejects where action = 'skipped'{rw.sql(' and ')}", rw.args).fetchone()[0],
+        "by_source": pairs(f"select source, count(*) from feedback{where} group by source order by source"),
+        "by_product": pairs(f"select product, count(*) from feedback{where} group by product order by product"),
+        "by_language": pairs(f"select language, count(*) from feedback{where} group by language order by count(*) desc"),
+        "by_kind": pairs(f"select kind, count(*) from feedback{where} group by kind order by kind"),
         "by_week": pairs(
             "select case when created_at is null then null else "
             "strftime('%Y', created_at, '-3 days', 'weekday 4') || '-W' || "
             "printf('%02d', (strftime('%j', created_at, '-3 days', 'weekday 4') - 1) / 7 + 1) end as week, "
-            "count(*) from feedback group by week order by week"
+            f"count(*) from feedback{where} group by week order by week"
         ),
         "by_rating": pairs(
             "select case when rating is null then null else printf('%g', rating) end as r, count(*) "
-            "from feedback group by r order by r"
+            f"from feedback{where} group by r order by r"
         ),
-        "nps": nps(ws),
-        "csat": csat(ws),
+        "nps": nps(ws, w),
+        "csat": csat(ws, w),
     }
 
 
-def nps(ws: "Store") -> dict[str, Any] | None:
-    """Return the NPS of the survey answers (responses, promoters, detractors, score), or None."""
+def nps(ws: "Store", where: Any = None) -> dict[str, Any] | None:
+    """Return the NPS of the survey answers (responses, promoters, detractors, score), or None;
+    ``where`` (a ``Where`` over the unaliased feedback table) slices them."""
+    also, args = (where.sql(" and "), where.args) if where is not None else ("", [])
     row = ws.db.conn.execute(
-        "select count(*), sum(nps >= 9), sum(nps <= 6) from feedback where nps is not null").fetchone()
+        f"select count(*), sum(nps >= 9), sum(nps <= 6) from feedback where nps is not null{also}", args).fetchone()
     n, promoters, detractors = row
     if not n:
         return None
@@ -90,10 +112,12 @@ def nps(ws: "Store") -> dict[str, Any] | None:
             "score": round(100.0 * (promoters - detractors) / n, 1)}
 
 
-def csat(ws: "Store") -> dict[str, Any] | None:
-    """Return the CSAT of the answers that have one (responses, satisfied = 4 or 5, score), or None."""
+def csat(ws: "Store", where: Any = None) -> dict[str, Any] | None:
+    """Return the CSAT of the answers that have one (responses, satisfied = 4 or 5, score), or None;
+    ``where`` slices them as in ``nps``."""
+    also, args = (where.sql(" and "), where.args) if where is not None else ("", [])
     n, satisfied = ws.db.conn.execute(
-        "select count(*), sum(csat >= 4) from feedback where csat is not null").fetchone()
+        f"select count(*), sum(csat >= 4) from feedback where csat is not null{also}", args).fetchone()
     if not n:
         return None
     return {"responses": n, "satisfied": satisfied, "score": round(100.0 * satisfied / n, 1)}

@@ -36,42 +36,81 @@ _KEYS = {
 }
 
 
+PERIODS = ("day", "week", "month")
+
+
+def period_of(period: str, column: str = "f.created_at") -> str:
+    """Return SQL for the day ('2026-09-03'), ISO week ('2026-W36') or month ('2026-09') of a
+    timestamp column; NULL for undated rows."""
+    if period == "week":
+        return week_of(column)
+    if period == "day":
+        return f"strftime('%Y-%m-%d', {column})"
+    if period == "month":
+        return f"strftime('%Y-%m', {column})"
+    raise ConfigError(f"unknown period {period!r}; available: {', '.join(PERIODS)}")
+
+
+def periods_between(period: str, first: str, last: str) -> list[str]:
+    """Return every day, week or month label from ``first`` to ``last``, both included."""
+    import datetime as dt
+
+    if period == "week":
+        return weeks_between(first, last)
+    if period == "day":
+        d, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+        return [(d + dt.timedelta(days=i)).isoformat() for i in range((end - d).days + 1)]
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def week_of(column: str = "f.created_at") -> str:
     """Return SQL for the ISO week ('2026-W36') of a timestamp column; NULL for undated rows."""
     return WEEK_SQL.format(c=column)
 
 
 def weekly(ws: "Store", by: str = "topic", *, complaints_only: bool = True, lang: str | None = None,
-           source: str | None = None) -> pd.DataFrame:
-    """Return one row per (key, week) with volume, complaints and mean sentiment; empty weeks as 0.
+           source: Any = None, product: Any = None, period: str = "week") -> pd.DataFrame:
+    """Return one row per (key, period) with volume, complaints and mean sentiment; empty periods as 0.
 
-    ``by`` is "topic", "parent" (topic families), "phrase" or "category"; undated feedback is left
-    out. Columns: key, week, volume (distinct feedback),
-    segments, sentiment (mean segment polarity), share (of all feedback that week).
+    ``by`` is "topic", "parent" (topic families), "phrase" or "category"; ``period`` "day",
+    "week" (ISO weeks, the default) or "month"; ``source`` and ``product`` (one or several) slice
+    the feedback. Undated feedback is left out. Columns: key, period (the day, week or month
+    label), week (the same label, kept for compatibility, only when ``period`` is "week"), volume
+    (distinct feedback), segments, sentiment (mean segment polarity), share (of all feedback in the
+    slice that period).
     """
     if by not in _KEYS:
         raise ConfigError(f"unknown trend key {by!r}; available: {', '.join(sorted(_KEYS))}")
     key, join = _KEYS[by]
-    dated = feedback_where(source=source).add("f.created_at is not null")
+    label = period_of(period)
+    dated = feedback_where(source=source, product=product).add("f.created_at is not null")
     where = dated.copy().eq("s.language", lang)
     if complaints_only:
         where.add("s.complaint = 1")
     sql = (
-        f"select {key} as key, {week_of()} as week, count(distinct f.id) as volume, count(*) as segments, "
+        f"select {key} as key, {label} as period, count(distinct f.id) as volume, count(*) as segments, "
         f"avg(s.sentiment) as sentiment from segments s join feedback f on f.id = s.feedback_id {join}"
         f"{where.sql()} group by 1, 2"
     )
     conn = ws.db.conn
     df = pd.read_sql_query(sql, conn, params=where.args)
     totals = dict(conn.execute(
-        f"select {week_of()} as week, count(*) from feedback f{dated.sql()} group by 1", dated.args).fetchall())
+        f"select {label} as period, count(*) from feedback f{dated.sql()} group by 1", dated.args).fetchall())
     if df.empty:
-        return df.assign(share=pd.Series(dtype=float))
-    weeks = weeks_between(min(totals), max(totals))
-    full = pd.MultiIndex.from_product([sorted(df["key"].unique(), key=str), weeks], names=["key", "week"])
-    df = df.set_index(["key", "week"]).reindex(full).reset_index()
-    df[["volume", "segments"]] = df[["volume", "segments"]].fillna(0).astype(int)
-    df["share"] = [v / totals[w] if totals.get(w) else 0.0 for v, w in zip(df["volume"], df["week"])]
+        df = df.assign(share=pd.Series(dtype=float))
+    else:
+        labels = periods_between(period, min(totals), max(totals))
+        full = pd.MultiIndex.from_product([sorted(df["key"].unique(), key=str), labels], names=["key", "period"])
+        df = df.set_index(["key", "period"]).reindex(full).reset_index()
+        df[["volume", "segments"]] = df[["volume", "segments"]].fillna(0).astype(int)
+        df["share"] = [v / totals[w] if totals.get(w) else 0.0 for v, w in zip(df["volume"], df["period"])]
+    if period == "week":
+        df.insert(2, "week", df["period"])
     return df
 
 
@@ -84,7 +123,8 @@ def flag(df: pd.DataFrame, *, window: int = 8, sigma: float = 2.0, min_history: 
     weeks after its first non-zero week when nothing came before.
     """
     out = []
-    for _key, g in df.sort_values(["key", "week"]).groupby("key", sort=False):
+    order = "period" if "period" in df else "week"
+    for _key, g in df.sort_values(["key", order]).groupby("key", sort=False):
         g = g.copy()
         vols = g["volume"].tolist()
         first = next((i for i, v in enumerate(vols) if v > 0), len(vols))
@@ -163,11 +203,16 @@ def key_names(ws: "Store", by: str) -> dict[Any, str | None]:
     return {c["id"]: label(tax, c["id"]) for c in tax["categories"]}
 
 
-def trends(ws: "Store", by: str = "topic", *, lang: str | None = None, source: str | None = None,
-           complaints_only: bool = True, window: int = 8, sigma: float = 2.0) -> pd.DataFrame:
-    """Return weekly volume, share and sentiment per topic, phrase or category, with spikes flagged
-    and each key's ``name`` (``weekly``, then ``flag``)."""
-    df = flag(weekly(ws, by, complaints_only=complaints_only, lang=lang, source=source), window=window, sigma=sigma)
+def trends(ws: "Store", by: str = "topic", *, lang: str | None = None, source: Any = None,
+           complaints_only: bool = True, window: int = 8, sigma: float = 2.0, product: Any = None,
+           period: str = "week") -> pd.DataFrame:
+    """Return volume, share and sentiment per topic, phrase or category and per day, week or
+    month, with spikes flagged and each key's ``name`` (``weekly``, then ``flag``).
+
+    A spike is only judged on a period with at least ``min_history`` (3) earlier
+    periods of the key; with fewer periods in the data nothing is flagged."""
+    df = flag(weekly(ws, by, complaints_only=complaints_only, lang=lang, source=source, product=product,
+                     period=period), window=window, sigma=sigma)
     df.insert(1, "name", df["key"].map(key_names(ws, by)))
     return df
 

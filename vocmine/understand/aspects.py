@@ -18,11 +18,11 @@ ASPECT_COLUMNS = ["aspect", "language", "category", "customers", "mentions", "co
 
 
 def _mentions(ws: "Store", *, aspect: str | None, since: str | None, until: str | None, lang: str | None,
-              source: str | None, rating=None):
+              source: str | None, rating=None, product=None):
     from vocmine.core.queries import feedback_where
     from vocmine.understand.mentions import complaint_feedback, mean_rating, mention_frame
 
-    base = feedback_where(since=since, until=until, lang=lang, source=source, rating=rating)
+    base = feedback_where(since=since, until=until, lang=lang, source=source, rating=rating, product=product)
     mentions = base.copy().add("p.aspect is not null").add("p.aspect != ''").eq("p.language", lang)
     if aspect:
         mentions.add("lower(p.aspect) = lower(?)", aspect.strip())
@@ -65,7 +65,7 @@ def _category_finder(ws: "Store", taxonomy: Any = None):
 
 def aspects(ws: "Store", *, since: str | None = None, until: str | None = None, lang: str | None = None,
             source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
-            min_score: float | None = None, opinions: int = 5, taxonomy: Any = None):
+            min_score: float | None = None, opinions: int = 5, taxonomy: Any = None, product: Any = None):
     """Return one row per aspect, ranked by distinct customers who complained about it.
 
     Columns: aspect, language, customers, mentions, complaint_share (of the segments of this
@@ -77,14 +77,19 @@ def aspects(ws: "Store", *, since: str | None = None, until: str | None = None, 
     of its rate in complaint segments against the others: above 0, complaints mention it more
     than the rest of the feedback; well below 0, customers mostly praise it), category (the
     taxonomy category whose keywords name it, if any). ``min_score`` keeps the aspects whose
-    score is at least that (those not yet measured are kept).
+    score is at least that (those not yet measured are kept). ``source`` and ``product`` (one or
+    several) slice the feedback; ``trend`` is NaN when the slice spans less than 6 weeks (see
+    ``mentions.judge_trend``).
     """
     import pandas as pd
 
     from vocmine.understand import phrases as ph
 
+    from vocmine.core.queries import feedback_where
+    from vocmine.understand.mentions import judge_trend
+
     df, total, overall = _mentions(ws, aspect=None, since=since, until=until, lang=lang, source=source,
-                                   rating=rating)
+                                   rating=rating, product=product)
     if df.empty:
         return pd.DataFrame(columns=ASPECT_COLUMNS)
     stats = {(r[0], r[1]): r[2:] for r in ws.db.conn.execute(
@@ -112,12 +117,14 @@ def aspects(ws: "Store", *, since: str | None = None, until: str | None = None, 
             "score": float(score) if score is not None else float("nan"),
         })
     out = pd.DataFrame(rows, columns=ASPECT_COLUMNS)
+    span = feedback_where(since=since, until=until, lang=lang, source=source, product=product)
+    judge_trend(out, ws.db.conn, str(span), span.args)
     out = out[out["customers"] >= min_customers].reset_index(drop=True)
     return out.head(limit) if limit else out
 
 
 def aspect(ws: "Store", name: str, *, lang: str | None = None, since: str | None = None, until: str | None = None,
-           source: str | None = None, quotes: int = 10) -> dict[str, Any]:
+           source: str | None = None, quotes: int = 10, product: Any = None) -> dict[str, Any]:
     """Return one aspect in detail: its figures (as in ``aspects``), every opinion with its count,
     its phrase groups, and up to ``quotes`` redacted quotes (complaint segments, newest first).
 
@@ -126,14 +133,15 @@ def aspect(ws: "Store", name: str, *, lang: str | None = None, since: str | None
     from vocmine.core.errors import ConfigError
 
     table = aspects(ws, since=since, until=until, lang=lang, source=source, limit=None,
-                    opinions=1000)
+                    opinions=1000, product=product)
     hit = table[table["aspect"].str.lower() == name.strip().lower()]
     if hit.empty:
         near = [a for a in table["aspect"] if name.strip().lower() in a.lower()][:5]
         raise ConfigError(f"no complaint names the aspect {name!r}"
                           + (f"; did you mean: {', '.join(near)}" if near else ""))
     row = hit.iloc[0].to_dict()
-    df, _, _ = _mentions(ws, aspect=row["aspect"], since=since, until=until, lang=row["language"], source=source)
+    df, _, _ = _mentions(ws, aspect=row["aspect"], since=since, until=until, lang=row["language"], source=source,
+                         product=product)
     df = df.sort_values("created_at", ascending=False, na_position="last")
     seen: list[dict[str, Any]] = []
     for q in df.drop_duplicates("quote").head(quotes).itertuples():

@@ -45,15 +45,38 @@ def mean_rating(conn, where: str, args: Sequence[Any]) -> float | None:
     return conn.execute(f"select avg({RATING5}) from feedback f where {where}", list(args)).fetchone()[0]
 
 
+TREND_WEEKS = 4
+
+
+def span_days(conn, where: str, args: Sequence[Any]) -> float:
+    """Return the days between the first and the last dated feedback row matching ``where`` (over ``f``)."""
+    row = conn.execute(f"select julianday(max(f.created_at)) - julianday(min(f.created_at)) from feedback f "
+                       f"where {where} and f.created_at is not null", list(args)).fetchone()
+    return float(row[0]) if row and row[0] is not None else 0.0
+
+
+def judge_trend(out, conn, where: str, args: Sequence[Any], weeks: int = TREND_WEEKS):
+    """Blank (NaN) the ``trend`` column of a ranked frame when the feedback matching ``where``
+    spans less than ``1.5 * weeks`` weeks (6 weeks by default): the comparison (the last ``weeks``
+    weeks against the ``weeks`` before) needs data reaching at least half-way into the earlier
+    window, else nine days of data would make every phrase "rising"."""
+    if len(out) and "trend" in out and span_days(conn, where, args) < 7 * 1.5 * weeks:
+        out["trend"] = float("nan")
+    return out
+
+
 def phrases(ws: "Store", *, since: str | None = None, until: str | None = None, lang: str | None = None,
-            source: str | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
-            aspect: str | None = None):
+            source: str | Sequence[str] | None = None, rating=None, min_customers: int = 1, limit: int | None = 50,
+            aspect: str | None = None, product: str | Sequence[str] | None = None):
     """Return ranked complaint phrases as a DataFrame: phrase, language, aspect, opinion,
     customers, mentions, variants, examples, share_of_complaints, trend, rating_impact (see
-    ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect."""
+    ``understand.phrases.rank``). ``aspect`` keeps the phrases about that aspect; ``source`` and
+    ``product`` (one or several) slice the feedback, and every figure is counted in the slice.
+    ``trend`` (the last 4 weeks against the 4 before) is NaN when the slice's dated feedback
+    spans less than 6 weeks: there is not enough history to judge (``judge_trend``)."""
     from vocmine.understand import phrases as ph
 
-    window: dict[str, Any] = dict(since=since, until=until, lang=lang, source=source)
+    window: dict[str, Any] = dict(since=since, until=until, lang=lang, source=source, product=product)
     base = feedback_where(**window)
     found = feedback_where(**window, rating=rating)
     mentions = feedback_where(**window, rating=rating, lang_column="p.language")
@@ -72,6 +95,7 @@ def phrases(ws: "Store", *, since: str | None = None, until: str | None = None, 
         out.insert(1, "language", out["phrase"].map(first["language"]))
         out.insert(2, "aspect", out["phrase"].map(first["aspect"]))
         out.insert(3, "opinion", out["phrase"].map(first["opinion"]))
+    judge_trend(out, ws.db.conn, str(base), base.args)
     out = out[out["customers"] >= min_customers].reset_index(drop=True)
     return out.head(limit) if limit else out
 
