@@ -36,9 +36,10 @@ def test_demo_rebuild_adds_nothing(demo_dir, tmp_path):
     assert first.exit_code == 0, first.output
     again = runner.invoke(cli, ["demo", str(tmp_path / "d")])
     assert again.exit_code == 0, again.output
-    assert "reviews: 0 new, 2400 unchanged" in again.output
-    assert "analysed 0 feedback rows" in again.output
-    assert "tickets: 0 new of 6" in again.output
+    assert "ingest webstore_reviews.csv: 2,400 rows, 0 new, 2,400 unchanged" in again.output
+    assert "analyze: 0 feedback rows" in again.output
+    assert "ingest tickets.json: 6 tickets, 0 new" in again.output
+    assert "\r" not in again.output
 
 
 def test_planted_personal_data_never_reaches_analysed_text(demo_dir):

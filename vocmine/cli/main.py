@@ -154,6 +154,20 @@ def _workspace(ctx: click.Context, create: bool = True):
     return Workspace(ctx.obj["db"], create=create)
 
 
+def _check_slice(ws: Any, source: str | None = None, product: str | None = None) -> bool:
+    """Say "no feedback for product X (known: ...)" and return False when a --source or --product
+    names nothing in the workspace; True when the slice is known (or not given)."""
+    from vocmine.core.tables import known
+
+    for column, value in (("source", source), ("product", product)):
+        if value:
+            names = known(ws, column)
+            if value not in names:
+                click.echo(f"no feedback for {column} {value} (known: {', '.join(names) or 'none'})", err=True)
+                return False
+    return True
+
+
 @click.group(cls=VocmineGroup, context_settings=CONTEXT)
 @click.option("--db", "db", type=click.Path(dir_okay=False), envvar="VOCMINE_DB", default="vocmine.db",
               show_default=True, help="Workspace file (env VOCMINE_DB).")
@@ -247,19 +261,12 @@ def ingest(ctx: click.Context, files: tuple[str, ...], source: str | None, fmt: 
     if sheet:
         options["sheet"] = sheet
     quiet = ctx.obj["quiet"] or as_json
-    total_size = sum(Path(f).stat().st_size for f in files)
-    show_bar = not quiet and total_size > 2_000_000
-    with click.progressbar(length=max(total_size, 1), label="ingesting", file=sys.stderr,
-                           hidden=not show_bar) as bar:
-        last = [0]
+    from vocmine.cli.progress import Progress
 
-        def progress(done: int, total: int) -> None:
-            bar.update(max(0, done - last[0]))
-            last[0] = max(last[0], done)
-
+    with Progress(sys.stderr, quiet=quiet) as prog:
         result = ws.ingest(list(files), source=source, columns=cmap, encoding=encoding, format=fmt, kind=kind,
                            max_chars=max_chars, rating_scale=float(rating_scale) if rating_scale else None,
-                           progress=progress, **options)
+                           progress=prog.counter("ingest " + ", ".join(Path(f).name for f in files)), **options)
     if as_json:
         _echo_json({**result.as_dict(), "messages": result.messages})
     elif not ctx.obj["quiet"]:
@@ -292,16 +299,21 @@ def _delimiter(value: str | None) -> str | None:
 
 
 @cli.command()
+@click.option("--source", help="Only this source.")
+@click.option("--product", help="Only this product.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def stats(ctx: click.Context, as_json: bool) -> None:
-    """Show counts: feedback rows by source, language, week, rating; NPS and CSAT."""
-    data = _workspace(ctx, create=False).stats()
+def stats(ctx: click.Context, source: str | None, product: str | None, as_json: bool) -> None:
+    """Show counts: feedback rows by source, product, language, week, rating; NPS and CSAT."""
+    ws = _workspace(ctx, create=False)
+    if not _check_slice(ws, source, product) and not as_json:
+        return
+    data = ws.stats(source=source, product=product)
     if as_json:
         _echo_json(data)
         return
     click.echo(f"feedback: {data['feedback']} ({data['duplicates']} near-duplicates, {data['rejects']} rejected rows)")
-    for key in ("by_source", "by_language", "by_kind", "by_rating", "by_week"):
+    for key in ("by_source", "by_product", "by_language", "by_kind", "by_rating", "by_week"):
         if data[key]:
             click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[key].items()))
     if data["nps"]:
@@ -364,13 +376,11 @@ def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None
     """
     ws = _workspace(ctx, create=False)
     quiet = ctx.obj["quiet"] or as_json
-    with click.progressbar(length=1, label="analysing", file=sys.stderr, hidden=quiet) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
+    from vocmine.cli.progress import Progress
 
+    with Progress(sys.stderr, quiet=quiet) as prog:
         result = ws.analyze(sentiment=sentiment, english_model=english_model, reanalyze=reanalyze,
-                            progress=progress)
+                            progress=prog.counter("analyze"))
     if as_json:
         _echo_json(result.as_dict())
     elif not ctx.obj["quiet"]:
@@ -387,6 +397,7 @@ def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None
 @click.option("--until", help="Only feedback created before this date.")
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only this language.")
 @click.option("--source", help="Only this source.")
+@click.option("--product", help="Only this product.")
 @click.option("--rating", help="Only feedback with this rating or range, e.g. 1-2.")
 @click.option("--min-customers", default=2, show_default=True, help="Hide phrases fewer customers used.")
 @click.option("--limit", default=30, show_default=True, help="Most phrases to show.")
@@ -395,11 +406,16 @@ def analyze(ctx: click.Context, sentiment: str | None, english_model: str | None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def phrases(ctx: click.Context, since: str | None, until: str | None, lang: str | None, source: str | None,
-            rating: str | None, min_customers: int, limit: int, examples: int, aspect: str | None,
-            as_json: bool) -> None:
-    """Recurring complaint phrases in customers' words, ranked by distinct customers."""
-    df = _workspace(ctx, create=False).phrases(since=since, until=until, lang=lang, source=source, rating=rating,
-                                               min_customers=min_customers, limit=limit, aspect=aspect)
+            product: str | None, rating: str | None, min_customers: int, limit: int, examples: int,
+            aspect: str | None, as_json: bool) -> None:
+    """Recurring complaint phrases in customers' words, ranked by distinct customers.
+
+    The trend (last 4 weeks against the 4 before) shows "-" when the data span less than 6 weeks."""
+    ws = _workspace(ctx, create=False)
+    if not _check_slice(ws, source, product) and not as_json:
+        return
+    df = ws.phrases(since=since, until=until, lang=lang, source=source, rating=rating,
+                    min_customers=min_customers, limit=limit, aspect=aspect, product=product)
     if as_json:
         _echo_json(df.to_dict(orient="records"))
         return
@@ -407,7 +423,8 @@ def phrases(ctx: click.Context, since: str | None, until: str | None, lang: str 
         click.echo("no phrases (run 'vocmine analyze' first, or lower --min-customers)")
         return
     for r in df.itertuples():
-        trend = "rising" if r.trend >= 1.5 else "falling" if r.trend <= 0.67 else "steady"
+        trend = ("trend -" if r.trend != r.trend else "rising" if r.trend >= 1.5
+                 else "falling" if r.trend <= 0.67 else "steady")
         click.echo(f"{r.phrase}  [{r.language}] {r.customers} customers, {r.mentions} mentions, "
                    f"{r.share_of_complaints:.1%} of complaints, {trend}")
         others = [v for v in r.variants if v != r.phrase][:4]
@@ -425,7 +442,10 @@ def demo(ctx: click.Context, directory: str, seed: int) -> None:
     """Build the demo: sample exports in DIRECTORY/data and the workspace DIRECTORY/vocmine.db."""
     from vocmine.jobs.demo import build
 
-    summary = build(directory, seed=seed, progress=None if ctx.obj["quiet"] else click.echo)
+    from vocmine.cli.progress import Progress
+
+    with Progress(sys.stdout, quiet=ctx.obj["quiet"]) as prog:
+        summary = build(directory, seed=seed, progress=prog)
     if not ctx.obj["quiet"]:
         click.echo(f"demo workspace: {summary['workspace']} ({summary['feedback']} feedback rows)")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -52,45 +53,82 @@ def write_exports(directory: str | Path, seed: int = 7) -> dict[str, Path]:
     return {"reviews": reviews, "survey": survey, "tickets": tickets, "products": products}
 
 
+class _Stages:
+    """Reports the demo's stages through ``progress``: ``progress.start(label)`` when a stage begins
+    (when the callable has it), ``progress(line)`` with its counts and seconds when it ends."""
+
+    def __init__(self, progress: Callable[[str], Any] | None) -> None:
+        self.progress = progress or (lambda msg: log.info(msg))
+        self.t0 = time.monotonic()
+
+    def start(self, label: str) -> Callable[[int, int], None] | None:
+        self.t0 = time.monotonic()
+        start = getattr(self.progress, "start", None)
+        if callable(start):
+            start(label)
+        counter = getattr(self.progress, "counter", None)
+        return counter() if callable(counter) else None
+
+    def end(self, line: str) -> None:
+        self.progress(f"{line} ({time.monotonic() - self.t0:.1f} s)")
+
+
 def build(directory: str | Path, seed: int = 7, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Build the demo workspace ``directory/vocmine.db`` from freshly written exports; returns a summary.
 
-    Safe to run again: the exports are rewritten identically and re-ingesting adds nothing.
+    ``progress`` gets one line per stage, with its counts, as each stage ends (and, when it has
+    them, ``progress.start(label)`` as a stage begins and ``progress.counter()`` for a
+    ``(done, total)`` callback; see vocmine/cli/progress.py). Safe to run again: the exports are
+    rewritten identically and re-ingesting adds nothing.
     """
     from vocmine.workspace import Workspace
 
-    say = progress or (lambda msg: log.info(msg))
+    st = _Stages(progress)
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
+    st.start("write sample exports")
     files = write_exports(root / "data", seed=seed)
-    say(f"wrote sample exports to {root / 'data'}")
+    st.end(f"wrote sample exports to {root / 'data'}: {len(files)} files")
     (root / "vocmine.toml").write_text(demo_config(), encoding="utf-8")
     with Workspace(root / "vocmine.db") as ws:
+        name = files["reviews"].name
+        bar = st.start(f"ingest {name}")
         r1 = ws.ingest(files["reviews"], source="webstore", text="text", rating="rating", id="review_id",
                        created="created", author="author", contact="email", consent="marketing_ok",
-                       product="product_id", title="title")
-        say(f"reviews: {r1.inserted} new, {r1.unchanged} unchanged, {r1.duplicates} near-duplicates, "
-            f"{r1.rejected} rejected")
+                       product="product_id", title="title", progress=bar)
+        st.end(f"ingest {name}: {r1.stored + r1.rejected:,} rows, {r1.inserted:,} new, {r1.unchanged:,} unchanged, "
+               f"{r1.duplicates:,} near-duplicates, {r1.rejected:,} rejected")
+        name = files["survey"].name
+        bar = st.start(f"ingest {name}")
         r2 = ws.ingest(files["survey"], source="nps-survey", kind="survey", id="response_id", created="submitted_at",
-                       text="What is the main reason for your score?", contact="email", consent="contact_consent")
-        say(f"survey: {r2.inserted} new, {r2.unchanged} unchanged, {r2.rejected} rejected")
+                       text="What is the main reason for your score?", contact="email", consent="contact_consent",
+                       progress=bar)
+        st.end(f"ingest {name}: {r2.stored + r2.rejected:,} rows, {r2.inserted:,} new, {r2.unchanged:,} unchanged, "
+               f"{r2.rejected:,} rejected")
+        name = files["tickets"].name
+        st.start(f"ingest {name}")
         tickets = json.loads(files["tickets"].read_text(encoding="utf-8"))
         new_tickets = ws.add_tickets(tickets, tracker="local")
-        say(f"tickets: {new_tickets} new of {len(tickets)}")
-        analysed = ws.analyze()
-        say(f"analysed {analysed.feedback} feedback rows: {analysed.segments} segments, "
-            f"{analysed.complaints} complaints, {analysed.phrases} phrases")
-        topics = _topics(ws)
-        say(topics)
+        st.end(f"ingest {name}: {len(tickets):,} tickets, {new_tickets:,} new")
+        bar = st.start("analyze")
+        analysed = ws.analyze(progress=bar)
+        st.end(f"analyze: {analysed.feedback:,} feedback rows, {analysed.segments:,} segments, "
+               f"{analysed.complaints:,} complaints, {analysed.phrases:,} phrases")
+        st.start("topics")
+        st.end(_topics(ws))
+        st.start("link suggestions and entries")
         decided = _close_the_loop(ws)
-        say(f"links: {decided['accepted']} accepted for shipped tickets; entries approved: {decided['approved']}")
+        st.end(f"link suggestions and entries: {decided['accepted']} links accepted for shipped tickets, "
+               f"{decided['approved']} entries approved")
         from vocmine.tell.report_stage import site_settings
 
         site_settings(ws, **SITE)  # the company's name and site address, saved for later runs
+        st.start("report")
         report = ws.report(root / "reports", lang="en")
-        say(f"weekly report: {report['html']}")
+        st.end(f"report: {report['html']}")
+        st.start("publish")
         published = ws.publish(root / "site")
-        say(f"changelog site: {root / 'site' / 'index.html'} ({len(published)} files, English and Korean)")
+        st.end(f"publish: {root / 'site' / 'index.html'} ({len(published)} files, English and Korean)")
         stats = ws.stats()
     return {"workspace": str(root / "vocmine.db"), "feedback": stats["feedback"], "reviews": r1.as_dict(),
             "survey": r2.as_dict(), "tickets": len(tickets), "analyze": analysed.as_dict(),
@@ -120,10 +158,10 @@ PUBLIC_WORDING: dict[str, dict[str, Any]] = {
 def _topics(ws) -> str:
     if hasattr(ws, "update_topics"):
         r = ws.update_topics()
-        return f"topics: {r.get('new_topics', 0)} new, {r.get('assigned', 0)} segments placed"
+        return f"topics: {r.get('new_topics', 0):,} new, {r.get('assigned', 0):,} segments placed"
     from vocmine.decide.topic_stage import categorize_segments
 
-    return f"categorised {categorize_segments(ws)} complaint segments"
+    return f"topics: {categorize_segments(ws):,} complaint segments categorised"
 
 
 def _close_the_loop(ws) -> dict[str, int]:
