@@ -7,11 +7,13 @@
     plots.before_after(ws, "NIM-101")
 
 Korean labels need a CJK font (e.g. Debian's fonts-noto-cjk); ``korean_font()`` picks one when
-installed, and matplotlib falls back to boxes otherwise (the numbers stay right).
+installed, also one installed after matplotlib built its font cache, and warns once (labels show
+as boxes, the numbers stay right) when there is none.
 """
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -24,22 +26,77 @@ if TYPE_CHECKING:
     from vocmine.core.store import Store
 
 
+_KOREAN_FAMILIES = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Malgun Gothic", "AppleGothic",
+                    "Noto Sans CJK JP", "Noto Serif CJK KR", "Noto Serif CJK JP")
+
+
+def _hangul_font_files() -> list[str]:
+    """Font files on this machine that have Hangul: fontconfig's answer (``fc-list :lang=ko``),
+    else every system font whose cmap has 가 (U+AC00)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(["fc-list", ":lang=ko", "file"], capture_output=True, text=True, timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        files = sorted({line.split(":")[0].strip() for line in out.splitlines() if line.strip()})
+        if files:
+            return files
+    from matplotlib import font_manager
+
+    found = []
+    for path in font_manager.findSystemFonts():
+        try:
+            from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
+
+            fonts = TTCollection(path, lazy=True).fonts if path.lower().endswith(".ttc") else [TTFont(path, lazy=True)]
+            if any(0xAC00 in (f.getBestCmap() or {}) for f in fonts):
+                found.append(path)
+        except Exception:  # noqa: BLE001 - an unreadable font file is simply not a candidate
+            continue
+    return found
+
+
 @functools.lru_cache(maxsize=1)
 def korean_font() -> str | None:
-    """The name of an installed font with Hangul, set as a fallback for matplotlib; None if none."""
+    """The name of an installed font with Hangul, set as a fallback for matplotlib; None if none.
+
+    matplotlib reads its font list from a cache built the first time it ran; a CJK font installed
+    after that is missing from it. When the cache has no Hangul font, the fonts that fontconfig
+    (or their own cmap) says have Hangul are added to matplotlib's font manager for this process.
+    """
     import matplotlib
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for want in ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Malgun Gothic", "AppleGothic",
-                 "Noto Sans CJK JP", "Noto Serif CJK KR", "Noto Serif CJK JP"):
-        if want in names:
-            family = matplotlib.rcParams["font.family"]
-            family = [family] if isinstance(family, str) else list(family)
-            if want not in family:  # matplotlib falls back along the family list, glyph by glyph
-                matplotlib.rcParams["font.family"] = [*family, want]
-            return want
-    return None
+    def pick() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((want for want in _KOREAN_FAMILIES if want in names), None)
+
+    want = pick()
+    if want is None:
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        added = []
+        for path in _hangul_font_files():
+            if path not in known:
+                try:
+                    font_manager.fontManager.addfont(path)
+                    added.append(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        want = pick()
+        if want is None and added:  # a Hangul font by another name: the first one added
+            want = font_manager.FontProperties(fname=added[0]).get_name()
+    if want is None:
+        warnings.warn("no font with Korean glyphs: Korean labels show as boxes (install fonts-noto-cjk, "
+                      "or Nanum fonts)", stacklevel=3)
+        return None
+    family = matplotlib.rcParams["font.family"]
+    family = [family] if isinstance(family, str) else list(family)
+    if want not in family:  # matplotlib falls back along the family list, glyph by glyph
+        matplotlib.rcParams["font.family"] = [*family, want]
+    return want
 
 
 def _ax(ax=None, size=(8, 4)):
