@@ -41,6 +41,7 @@ ARGS = {
     ("tickets", "sync"): lambda c: ["--tracker", "github", "--repo", "acme/app", "--url", c["github"].url],
     ("topics", "show"): lambda c: [str(c["topic_id"])],
     ("aspects", "show"): lambda c: ["zipper"],
+    ("export",): lambda c: ["phrases", "--format", "jsonl", "--out", str(c["root"] / "phrases.jsonl"), "--force"],
     ("weekly",): lambda c: ["--stage", "report"],  # the stages' own commands are covered one by one
 }
 
