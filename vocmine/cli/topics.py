@@ -61,12 +61,11 @@ def topics_update(ctx: click.Context, refit: bool, all_segments: bool, embedder:
     """Embed new complaint segments, assign them to topics (ids stay), create topics only for new clusters."""
     ws = _workspace(ctx, create=False)
     quiet = ctx.obj["quiet"] or as_json
-    with click.progressbar(length=1, label="embedding", file=sys.stderr, hidden=quiet) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
+    from vocmine.cli.progress import Progress
 
-        r = ws.update_topics(refit=refit, all_segments=all_segments, embedder=embedder, progress=progress)
+    with Progress(sys.stderr, quiet=quiet) as prog:
+        r = ws.update_topics(refit=refit, all_segments=all_segments, embedder=embedder,
+                             progress=prog.counter("embedding"))
     if as_json:
         _echo_json(r)
     elif not ctx.obj["quiet"]:
