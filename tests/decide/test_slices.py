@@ -86,6 +86,8 @@ def test_cli_phrases_product_json_and_unknown_product(sliced):
     assert lines[1].split()[-10:] == ["1"] * 10 and "▲" not in r.output.split("\n▲")[0]
     r = runner.invoke(cli, ["--db", db, "stats", "--product", "beta", "--json"])
     assert json.loads(r.output)["feedback"] == 14
+    r = runner.invoke(cli, ["--db", db, "stats", "--product", "beta"])
+    assert r.output.startswith("feedback: 14 (") and "rejected rows have no product" in r.output
 
 
 def test_trends_per_day_week_and_month(sliced):

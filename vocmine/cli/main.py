@@ -312,7 +312,8 @@ def stats(ctx: click.Context, source: str | None, product: str | None, as_json: 
     if as_json:
         _echo_json(data)
         return
-    click.echo(f"feedback: {data['feedback']} ({data['duplicates']} near-duplicates, {data['rejects']} rejected rows)")
+    rejected = "rejected rows have no product" if data["rejects"] is None else f"{data['rejects']} rejected rows"
+    click.echo(f"feedback: {data['feedback']} ({data['duplicates']} near-duplicates, {rejected})")
     for key in ("by_source", "by_product", "by_language", "by_kind", "by_rating", "by_week"):
         if data[key]:
             click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[key].items()))
