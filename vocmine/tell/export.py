@@ -7,10 +7,8 @@ attached by an export. See docs/export.md.
 """
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import json
-import math
 import os
 import sys
 import tempfile
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from vocmine.core.errors import ConfigError
+from vocmine.core.jsonable import jsonable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,29 +116,8 @@ def frame(ws: "Store", name: str, **filters: Any) -> "pd.DataFrame":
 # -- cell conversion ------------------------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
-    """Return ``value`` as JSON-able Python (lists, dicts, str, numbers, None; dates as ISO)."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):  # pandas Timestamp
-        return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is not None and type(value).__module__ == "numpy":
-        return value.item()
-    try:
-        import pandas as pd
-
-        if value is not None and pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+    """Return ``value`` as JSON-able Python (``jsonable``), bytes kept as they are."""
+    return value if isinstance(value, bytes) else jsonable(value)
 
 
 def _nested(df: "pd.DataFrame") -> list[str]:
