@@ -87,7 +87,7 @@ def test_no_planted_contact_in_any_export(filled, tmp_path):
     assert "feedback" in names(ws) and "notifications" in names(ws)
 
 
-@pytest.mark.parametrize("name", ["contacts", "contacts.contact", "notifications.contact", "originals",
+@pytest.mark.parametrize("name", ["contacts", "contacts.contact", "notifications.contact", "originals", "settings",
                                   "feedback.raw", "original_text"])
 def test_refused_names(filled, tmp_path, name):
     ws, _ = filled

@@ -1,8 +1,8 @@
 """Export a view or a workspace table to csv, parquet, xlsx or jsonl, redacted text only.
 
 A name is a view (what the API returns: ``phrases``, ``aspects``, ``topics``, ...) or a table
-of the workspace. Personal data never leaves: the ``contacts`` table is refused, as is any
-unredacted column (``contact``, ``raw``, ``original_text``); the originals side file is never
+of the workspace. Personal data never leaves: the ``contacts`` and ``settings`` (the pseudonym
+key) tables are refused, as is any unredacted column (``contact``, ``raw``, ``original_text``); the originals side file is never
 attached by an export. See docs/export.md.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from vocmine.core.errors import ConfigError
 from vocmine.core.jsonable import jsonable
+from vocmine.core.privacy.hidden import PRIVATE_COLUMNS, PRIVATE_TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,10 +25,10 @@ if TYPE_CHECKING:
     from vocmine.core.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
-# Tables and columns that hold what a customer wrote or who they are, unredacted.
-REFUSED_TABLES = {"contacts": "contacts holds personal data and is never exported",
-                  "originals": "originals holds unredacted text and is never exported"}
-REFUSED_COLUMNS = {"contact", "raw", "original_text"}
+# Tables and columns that hold what a customer wrote or who they are, unredacted (the same list
+# the Datasette plugin hides: vocmine/core/privacy/hidden.py).
+REFUSED_TABLES = {name: f"{why} and is never exported" for name, why in PRIVATE_TABLES.items()}
+REFUSED_COLUMNS = PRIVATE_COLUMNS
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
