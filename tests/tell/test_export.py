@@ -67,6 +67,9 @@ def test_round_trips_keep_rows_and_lists(filled, tmp_path, fmt):
 def test_no_planted_contact_in_any_export(filled, tmp_path):
     ws, secrets = filled
     assert ws.db.conn.execute("select count(*) from contacts").fetchone()[0] > 0  # the contacts are stored
+    ws.add_ticket("T-1", "Battery drains fast", body="Reported by tina.tracker@example.org, call 010-9876-5432")
+    key = ws.db.conn.execute("select value from settings where key = 'pseudonym_key'").fetchone()[0]
+    secrets = [*secrets, "tina.tracker@example.org", "010-9876-5432", key]
     done = 0
     for name in names(ws):
         for fmt in FORMATS:
@@ -87,7 +90,7 @@ def test_no_planted_contact_in_any_export(filled, tmp_path):
     assert "feedback" in names(ws) and "notifications" in names(ws)
 
 
-@pytest.mark.parametrize("name", ["contacts", "contacts.contact", "notifications.contact", "originals", "settings",
+@pytest.mark.parametrize("name", ["contacts", "contacts.contact", "notifications.contact", "originals", "settings", "tickets.body",
                                   "feedback.raw", "original_text"])
 def test_refused_names(filled, tmp_path, name):
     ws, _ = filled

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from vocmine.core.errors import ConfigError
 from vocmine.core.jsonable import jsonable
-from vocmine.core.privacy.hidden import PRIVATE_COLUMNS, PRIVATE_TABLES
+from vocmine.core.privacy.hidden import PRIVATE_COLUMNS, PRIVATE_TABLES, is_private
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +69,7 @@ def _refusal(name: str) -> str | None:
     table, _, column = name.partition(".")
     if table in REFUSED_TABLES:
         return REFUSED_TABLES[table]
-    if column in REFUSED_COLUMNS:
+    if column and is_private(table, column):
         return f"{name} holds personal data and is never exported"
     if name in REFUSED_COLUMNS:
         return f"{name} holds unredacted text and is never exported"
@@ -111,7 +111,7 @@ def frame(ws: "Store", name: str, **filters: Any) -> "pd.DataFrame":
         df = pd.read_sql_query(f'select * from main."{name}"', ws.db.conn)
     else:
         raise ConfigError(f"unknown name {name!r}; known: {', '.join(names(ws))}")
-    return df.drop(columns=[c for c in df.columns if str(c) in REFUSED_COLUMNS])
+    return df.drop(columns=[c for c in df.columns if is_private(name, str(c))])
 
 
 # -- cell conversion ------------------------------------------------------------------------------------------

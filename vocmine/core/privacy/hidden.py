@@ -15,8 +15,9 @@ PRIVATE_TABLES = {
 }
 # Columns of these names hold unredacted data in whichever table they appear.
 PRIVATE_COLUMNS = frozenset({"contact", "raw", "original_text"})
-# Columns private in one table only.
-PRIVATE_CELLS = frozenset({("settings", "value")})
+# Columns private in one table only: the pseudonym key, a tracker's ticket text as the tracker
+# has it (anyone may have pasted an email address into it), and a message as sent to a customer.
+PRIVATE_CELLS = frozenset({("settings", "value"), ("tickets", "body"), ("notifications", "body")})
 
 
 def is_private(table: str | None, column: str | None) -> bool:
