@@ -115,6 +115,22 @@ class Browser:
             if "method" in ev:
                 self.events.append(ev)
 
+    def wait_after(self, method: str, session: str | None, start: int, timeout: float) -> bool:
+        """Like ``wait_for``, counting only events that arrived after ``self.events[start]``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(e["method"] == method and e.get("sessionId") == session for e in self.events[start:]):
+                return True
+            ev = self._read(deadline)
+            if ev is None:
+                return False
+            if "method" in ev:
+                self.events.append(ev)
+
+    def tab(self, *, width: int = 1200, height: int = 900) -> "Tab":
+        """Open a tab that stays open across navigations and clicks (cookies are the browser's)."""
+        return Tab(self, width=width, height=height)
+
     def close(self) -> None:
         """Close the browser and remove its profile."""
         try:
@@ -201,6 +217,47 @@ def _summarise(url, nav, loaded, events, facts, shot) -> dict[str, Any]:
         elif m == "Network.requestWillBeSent":
             requests.append(p["request"]["url"])
     return {"url": url, "console_errors": errors, "requests": requests, "screenshot": shot, **facts}
+
+
+class Tab:
+    """One tab: ``goto(url)``, ``click(selector)`` (a link or a form's button: waits for the page it
+    loads), ``evaluate(js)``. Each action returns what ``Browser.open`` returns, for its own events."""
+
+    def __init__(self, browser: Browser, *, width: int, height: int):
+        self.b = browser
+        self.target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.send("Target.attachToTarget", {"targetId": self.target, "flatten": True})["sessionId"]
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            browser.send(f"{domain}.enable", session=self.session)
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=self.session)
+
+    def evaluate(self, expression: str) -> Any:
+        """Return the value of a JavaScript expression in the page."""
+        out = self.b.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=self.session)
+        if out.get("exceptionDetails"):
+            raise RuntimeError(f"{expression}: {out['exceptionDetails'].get('text')}")
+        return out.get("result", {}).get("value")
+
+    def _settle(self, start: int, nav: dict[str, Any], settle: float) -> dict[str, Any]:
+        loaded = self.b.wait_after("Page.loadEventFired", self.session, start, self.b.timeout)
+        self.b.wait_after("__never__", self.session, len(self.b.events), settle)
+        facts = self.evaluate(_FACTS) or {}
+        events = [e for e in self.b.events[start:] if e.get("sessionId") == self.session]
+        return _summarise(self.evaluate("location.href"), nav, loaded, events, facts, None)
+
+    def goto(self, url: str, settle: float = 0.3) -> dict[str, Any]:
+        start = len(self.b.events)
+        nav = self.b.send("Page.navigate", {"url": url}, session=self.session)
+        return self._settle(start, nav, settle)
+
+    def click(self, selector: str, settle: float = 0.3) -> dict[str, Any]:
+        start = len(self.b.events)
+        found = self.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); "
+                              "if (!el) return false; el.click(); return true; })()")
+        if not found:
+            raise LookupError(f"no element matches {selector!r} on {self.evaluate('location.href')}")
+        return self._settle(start, {}, settle)
 
 
 def open_page(url: str, **kwargs: Any) -> dict[str, Any]:

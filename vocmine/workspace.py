@@ -214,17 +214,20 @@ class Workspace(Store):
 
         return links(self, status)
 
-    def accept_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
-        """Accept a link from a ticket (key) to a phrase (its words) or a topic ("topic:12")."""
+    def accept_link(self, ticket: str | int, target: str | int, target_type: str | None = None, *,
+                    by: str = "api") -> dict[str, Any]:
+        """Accept a link from a ticket (key) to a phrase (its words) or a topic ("topic:12");
+        ``by`` is recorded as who decided (``links.decided_by``)."""
         from vocmine.act.loop import decide_link
 
-        return decide_link(self, ticket, target, "accepted", target_type=target_type, by="api")
+        return decide_link(self, ticket, target, "accepted", target_type=target_type, by=by)
 
-    def reject_link(self, ticket: str | int, target: str | int, target_type: str | None = None) -> dict[str, Any]:
-        """Reject a link; a rejected pair is never suggested again."""
+    def reject_link(self, ticket: str | int, target: str | int, target_type: str | None = None, *,
+                    by: str = "api") -> dict[str, Any]:
+        """Reject a link; a rejected pair is never suggested again. ``by``: as for ``accept_link``."""
         from vocmine.act.loop import decide_link
 
-        return decide_link(self, ticket, target, "rejected", target_type=target_type, by="api")
+        return decide_link(self, ticket, target, "rejected", target_type=target_type, by=by)
 
     def build_entries(self, weeks: int = 4) -> list[dict[str, Any]]:
         """Create or refresh a "you said, we did" draft per shipped ticket with accepted links."""
