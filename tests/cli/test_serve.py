@@ -306,6 +306,7 @@ def test_topic_rename_and_merge_are_topic_edits(demo_dir, tmp_path):
     assert edits[-2:] == ["rename", "merge"]
     page = _get(ds, url, cookies=cookies).text
     assert "Straps &lt;b&gt;dig&lt;/b&gt; in" in page and "<b>dig</b>" not in page  # escaped
+    assert ">nan<" not in page  # a topic without a family shows nothing there
 
 
 # -- the real server, in Chromium -----------------------------------------------------------------

@@ -161,10 +161,10 @@ async def topics_page(datasette: Any, request: Any) -> Response:
 
     def rows(ws: Any) -> list[dict[str, Any]]:
         df = ws.topics(lang=lang)
-        out = df.to_dict(orient="records")
+        out = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # NaN: none
+               for r in df.to_dict(orient="records")]
         for r in out:
             r["keywords"] = ", ".join(r.get("keywords") or [])[:120]
-            r["trend"] = None if r.get("trend") != r.get("trend") else r.get("trend")  # NaN -> None
         return out
 
     return await _render(datasette, request, "vocmine_topics.html", database=name, rows=await _run(path, rows),
