@@ -129,6 +129,21 @@ def test_formula_injection_neutralised(filled, tmp_path, fmt):
     assert formula and all(t.startswith("'=") for t in formula)
 
 
+def test_trends_by_phrase_and_period(filled, tmp_path):
+    ws, _ = filled
+    out = tmp_path / "t.csv"
+    result = CliRunner().invoke(cli, ["--db", str(ws.path), "export", "trends", "--by", "phrase", "--period", "day",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    want = ws.trends(by="phrase", period="day")
+    assert len(got) == len(want) > 0 and set(got["period"]) == set(want["period"].astype(str))
+    assert set(got["name"]) == set(want["name"])
+    result = CliRunner().invoke(cli, ["--db", str(ws.path), "export", "phrases", "--by", "topic",
+                                      "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code != 0 and "phrases does not take --by" in result.output
+
+
 def test_existing_file_needs_force_and_stdout(filled, tmp_path):
     ws, _ = filled
     out = tmp_path / "t.jsonl"

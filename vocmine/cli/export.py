@@ -17,10 +17,13 @@ from vocmine.cli.main import _echo_json, _workspace
 @click.option("--lang", help="Only this language (views that take it).")
 @click.option("--source", help="Only this source (views that take it).")
 @click.option("--product", help="Only this product (views that take it).")
+@click.option("--by", help="trends: per topic (default), phrase or category.")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), help="trends: the period (default week).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def export(ctx: click.Context, name: str, fmt: str | None, out: str | None, force: bool, since: str | None,
-           until: str | None, lang: str | None, source: str | None, product: str | None, as_json: bool) -> None:
+           until: str | None, lang: str | None, source: str | None, product: str | None, by: str | None,
+           period: str | None, as_json: bool) -> None:
     """Write a view (phrases, aspects, topics, trends, links, entries, tickets, feedback, segments)
     or a workspace table to csv, parquet, xlsx or jsonl, redacted text only.
 
@@ -30,7 +33,7 @@ def export(ctx: click.Context, name: str, fmt: str | None, out: str | None, forc
         from vocmine.tell.export import export as run_export
 
         result = run_export(ws, name, format=fmt, out=out, force=force, since=since, until=until, lang=lang,
-                            source=source, product=product)
+                            source=source, product=product, by=by, period=period)
     if result["path"] == "-":
         return
     if as_json:
