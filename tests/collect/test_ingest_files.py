@@ -106,6 +106,53 @@ def test_broken_rows_store_the_good_ones_and_report_each_bad_one(ws, tmp_path):
     assert count(ws) == 3 and count(ws, "rejects") == 5
 
 
+SURVEY = [
+    ["Response ID", "Submitted", "How likely are you to recommend us to a friend?", "Segment",
+     "What is the main reason for your score?", "Country"],
+    ["r1", "2026-10-01", "9", "Promoter", "Fast delivery and the jacket fits well", "US"],
+    ["r2", "2026-10-02", "3", "Detractor", "The zipper broke after two weeks of light use", "US"],
+    ["r3", "2026-10-02", "6", "Detractor", "배송이 너무 느려요 일주일이나 걸렸어요", "KR"],
+    ["r4", "2026-10-03", "10", "Promoter", "Great support, they answered within an hour", "CA"],
+    ["r5", "2026-10-04", "7", "Passive", "", "US"],
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_a_question_header_is_found_as_the_text_by_its_content(ws, write_csv, tmp_path, fmt):
+    """Survey exports head the free-text column with the question: no name list knows it, the
+    values do (longest varied prose), whatever the language."""
+    if fmt == "csv":
+        path = write_csv("survey.csv", SURVEY)
+    elif fmt == "xlsx":
+        path = tmp_path / "survey.xlsx"
+        wb = openpyxl.Workbook()
+        for row in SURVEY:
+            wb.active.append(row)
+        wb.save(path)
+    else:
+        path = tmp_path / "survey.jsonl"
+        path.write_text("".join(json.dumps(dict(zip(SURVEY[0], r)), ensure_ascii=False) + "\n" for r in SURVEY[1:]),
+                        encoding="utf-8")
+    r = ws.ingest(path, source="survey", kind="survey")
+    assert (r.inserted, r.rejected) == (5, 0)
+    assert any("read 'What is the main reason for your score?' as the text" in m for m in r.messages), r.messages
+    df = ws.feedback().set_index("external_id")
+    assert df.loc["r2", "text"] == "The zipper broke after two weeks of light use"
+    assert df.loc["r2", "nps"] == 3  # the NPS question is still read by its pattern
+    assert df.loc["r5", "nps"] == 7  # a score without a comment is still an answer
+
+
+def test_content_detection_takes_no_category_number_or_email_column(ws, write_csv):
+    path = write_csv("crm.csv", [["Ticket", "Segment", "Owner", "Opened"],
+                                 ["1", "Promoter", "ann@example.org", "2026-10-01"],
+                                 ["2", "Promoter", "bob@example.org", "2026-10-02"],
+                                 ["3", "Detractor", "cy@example.org", "2026-10-02"],
+                                 ["4", "Passive", "dee@example.org", "2026-10-03"]])
+    with pytest.raises(SourceError, match=r"cannot tell which column holds the feedback text; name it with --text"):
+        ws.ingest(path)
+    assert count(ws) == 0
+
+
 def test_missing_required_column_is_a_clear_error_and_stores_nothing(ws, write_csv):
     path = write_csv("nocol.csv", [["id", "stars"], ["1", "5"]])
     with pytest.raises(SourceError, match=r"cannot tell which column holds the feedback text; name it with --text"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
 
 from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Note, Reject
@@ -73,6 +73,42 @@ _PATTERNS: dict[str, re.Pattern] = {
     "nps": re.compile(r"(likely|likelihood|would you|how probable).*recommend|\bnps\b|추천.*(의향|가능성|점수|하시겠)"),
     "csat": re.compile(r"how satisfied|satisf\w* (score|rating|with)|\bcsat\b|만족도|만족하셨"),
 }
+
+
+_NOT_PROSE_RE = re.compile(r"^[\d\s.,:;/+\-TZ()%$€£₩]*$|^\S+@\S+$|^https?://\S+$", re.IGNORECASE)
+# How many sampled values a column needs before its content can say it holds the text, and how
+# many rows a source reads to decide.
+MIN_TEXT_SAMPLE = 3
+SAMPLE_ROWS = 200
+
+
+def text_by_content(headers: list[str], records: list[dict[str, Any]],
+                    exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Return the column of ``records`` that reads most like customers' free text, or None.
+
+    A column qualifies when most of its filled values are prose: not numbers, dates, emails or
+    URLs, on average at least 3 words and 15 characters, and mostly distinct (a column of
+    repeated labels such as "Promoter" is a category). Of those, the one with the longest values
+    wins. Language-independent: words are whitespace-separated runs, Hangul included.
+    """
+    best: tuple[float, str] | None = None
+    for h in headers:
+        if h in exclude:
+            continue
+        values = [v.strip() for r in records for v in [r.get(h)] if isinstance(v, str) and v.strip()]
+        if len(values) < max(MIN_TEXT_SAMPLE, len(records) // 4):
+            continue
+        prose = [v for v in values if not _NOT_PROSE_RE.match(v)]
+        if len(prose) < 0.8 * len(values):
+            continue
+        chars = sum(len(v) for v in prose) / len(prose)
+        words = sum(len(v.split()) for v in prose) / len(prose)
+        distinct = len(set(prose)) / len(prose)
+        if chars < 15 or words < 3 or distinct < 0.5:
+            continue
+        if best is None or chars > best[0]:
+            best = (chars, h)
+    return best[1] if best else None
 
 
 @dataclass
@@ -142,6 +178,38 @@ class ColumnMap:
         resolved = ColumnMap(**out)
         log.info("%s: columns %s", where, {k: v for k, v in out.items() if v})
         return resolved
+
+    def resolve_by_content(self, headers: list[str], where: str,
+                           sample: Callable[[], list[dict[str, Any]]]) -> tuple["ColumnMap", list[Note]]:
+        """``resolve``; when no header names the text column, read the first rows (``sample()``)
+        and take the column whose values read most like free text (``text_by_content``).
+
+        A survey export's free-text column is headed by its question ("What is the main reason
+        for your score?"), which no list of names can know. Returns the map and a note saying
+        which column was chosen, or raises resolve's SourceError when none reads like text.
+        """
+        try:
+            return self.resolve(headers, where), []
+        except SourceError:
+            if self.text:
+                raise
+            records = sample()
+            column = text_by_content(headers, records, exclude=self._bound_by_name(headers))
+            if column is None:
+                raise
+        note = Note(f"{where}: no column is named like feedback text; read {column!r} as the text because its "
+                    f"values are the longest free text (name another with --text)", where)
+        return replace(self, text=column).resolve(headers, where), [note]
+
+    def _bound_by_name(self, headers: list[str]) -> set[str]:
+        """The columns ``resolve`` binds to fields other than the text by their headers alone."""
+        if not headers:
+            return set()
+        try:
+            probe = replace(self, text=headers[0]).resolve(headers, "sample")
+        except (SourceError, ConfigError):
+            return set()
+        return {v for f in fields(probe) if f.name != "text" for v in [getattr(probe, f.name)] if v is not None}
 
     def reject(self, reason: str, record: dict[str, Any] | list[Any], origin: str, row: int | None,
                header: list[str] | None = None) -> Reject:

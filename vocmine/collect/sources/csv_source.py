@@ -16,7 +16,7 @@ from typing import Iterator
 
 from vocmine.core.errors import ConfigError, SourceError
 from vocmine.core.feedback import Feedback, Note, Reject
-from vocmine.collect.sources.base import FileSource, unique_headers
+from vocmine.collect.sources.base import SAMPLE_ROWS, FileSource, unique_headers
 from vocmine.collect.sources.encoding import LABELS, check_encoding, decode_line, detect_encoding
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,9 @@ class CsvSource(FileSource):
                 [h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delimiter))], where)
             yield from notes
             odd[0] = 0
-            cols = self.columns.resolve(header, where)
+            cols, notes = self.columns.resolve_by_content(
+                header, where, lambda: self._sample(encoding, delimiter, header, skip=row))
+            yield from notes
             width = len(header)
             reader = csv.reader(src, delimiter=delimiter, strict=False)
             errors_in_a_row = 0
@@ -193,6 +195,25 @@ class CsvSource(FileSource):
             raise SourceError(f"{where}: cannot decode as {encoding}: {exc}; try --encoding") from exc
         finally:
             raw.close()
+
+    def _sample(self, encoding: str, delimiter: str, header: list[str], skip: int,
+                n: int = SAMPLE_ROWS) -> list[dict[str, str]]:
+        """The first ``n`` rows after the header, read again on their own (only when no header
+        names the text column): rows of the header's width, as dicts."""
+        out: list[dict[str, str]] = []
+        with open(self.path, encoding=encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter, strict=False)
+            try:
+                for i, values in enumerate(reader):
+                    if i < skip:
+                        continue
+                    if len(values) == len(header):
+                        out.append(dict(zip(header, values)))
+                    if len(out) >= n or i > skip + 4 * n:
+                        break
+            except csv.Error:
+                pass  # a broken row ends the sample; the main pass reports it
+        return out
 
     @staticmethod
     def _runaway_quote(consumed: list[tuple[int, str, str | None]], delimiter: str, width: int) -> bool:

@@ -135,14 +135,18 @@ class _JsonBase(FileSource):
                 head.append((row, flat))
                 if len(head) < _HEAD:
                     continue
-                cols = self.columns.resolve(list(dict.fromkeys(k for _, f in head for k in f)), where)
+                cols, found = self.columns.resolve_by_content(
+                    list(dict.fromkeys(k for _, f in head for k in f)), where, lambda: [f for _, f in head])
+                yield from found
                 for r, f in head:
                     yield cols.to_feedback(f, where, r, self.kind)
                 head.clear()
                 continue
             yield cols.to_feedback(flat, where, row, self.kind)
         if head:
-            cols = self.columns.resolve(list(dict.fromkeys(k for _, f in head for k in f)), where)
+            cols, found = self.columns.resolve_by_content(
+                list(dict.fromkeys(k for _, f in head for k in f)), where, lambda: [f for _, f in head])
+            yield from found
             for r, f in head:
                 yield cols.to_feedback(f, where, r, self.kind)
         self.position = self.size

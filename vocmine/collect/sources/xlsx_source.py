@@ -7,7 +7,7 @@ from typing import Iterator
 from vocmine.core.errors import SourceError
 from vocmine.core.dates import EXCEL_SERIAL_RANGE
 from vocmine.core.feedback import Feedback, Note, Reject
-from vocmine.collect.sources.base import FileSource, unique_headers
+from vocmine.collect.sources.base import SAMPLE_ROWS, FileSource, unique_headers
 
 
 class XlsxSource(FileSource):
@@ -47,7 +47,9 @@ class XlsxSource(FileSource):
                 if header is None:
                     header, notes = unique_headers(list(values), where)
                     yield from notes
-                    cols = self.columns.resolve(header, where)
+                    cols, found = self.columns.resolve_by_content(
+                        header, where, lambda: self._sample(ws, header, after=row_no))
+                    yield from found
                     from openpyxl.utils.datetime import from_excel
                     epoch = getattr(wb, "epoch", None)
                     continue
@@ -66,3 +68,16 @@ class XlsxSource(FileSource):
         finally:
             wb.close()
         self.position = self.size
+
+    @staticmethod
+    def _sample(ws, header: list[str], after: int, n: int = SAMPLE_ROWS) -> list[dict]:
+        """The first ``n`` rows below the header row, read again on their own (only when no header
+        names the text column)."""
+        out = []
+        for values in ws.iter_rows(min_row=after + 1, max_row=after + 4 * n, values_only=True):
+            if values is None or all(v is None for v in values):
+                continue
+            out.append({h: v for h, v in zip(header, values)})
+            if len(out) >= n:
+                break
+        return out
