@@ -280,3 +280,14 @@ def test_credentials_from_a_praw_ini_section(ws, reddit, monkeypatch, tmp_path):
     monkeypatch.setenv("VOCMINE_REDDIT_SITE", "nosuchsection")
     with pytest.raises(ConfigError, match=r"praw.ini has no \[nosuchsection\] section"):
         ws.ingest_reddit("northfold")
+
+
+def test_credentials_an_http_header_cannot_carry_are_named(tmp_path, monkeypatch):
+    """A placeholder pasted from the docs ('…') used to surface as "cannot reach Reddit"."""
+    _no_praw_ini(monkeypatch, tmp_path)
+    monkeypatch.setenv("VOCMINE_REDDIT_CLIENT_ID", "abc\u2026")
+    monkeypatch.setenv("VOCMINE_REDDIT_CLIENT_SECRET", "secret")
+    res = CliRunner().invoke(cli, ["--db", str(tmp_path / "v.db"), "ingest", "reddit", "--subreddit", "northfold"])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "VOCMINE_REDDIT_CLIENT_ID holds characters an HTTP header cannot carry" in res.output
+    assert "cannot reach" not in res.output and "secret" not in res.output

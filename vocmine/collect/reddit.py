@@ -73,6 +73,17 @@ def reddit_client(*, requests_per_minute: int = 60, max_wait: float = 120.0,
         if env.get(var):
             opts[key] = env[var]
     opts.update({k: v for k, v in settings.items() if v is not None})
+    names = {"client_id": ENV_CLIENT_ID, "client_secret": ENV_CLIENT_SECRET, "user_agent": ENV_USER_AGENT}
+    for key, var in names.items():
+        value = opts.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                # HTTP headers carry latin-1 only: a pasted placeholder ("…") or a curly quote
+                # would otherwise surface later as "cannot reach Reddit".
+                raise ConfigError(f"{var} holds characters an HTTP header cannot carry (such as '\u2026' or "
+                                  f"curly quotes); check its value") from None
     try:
         if "user_agent" not in opts and Config(site or "DEFAULT").user_agent in (Config.CONFIG_NOT_SET, None):
             opts["user_agent"] = default_user_agent()
