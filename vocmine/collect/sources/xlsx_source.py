@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import zipfile
-from typing import Iterator
+from typing import Any, Iterator
 
 from vocmine.core.errors import SourceError
 from vocmine.core.dates import EXCEL_SERIAL_RANGE
@@ -70,11 +70,11 @@ class XlsxSource(FileSource):
         self.position = self.size
 
     @staticmethod
-    def _sample(ws, header: list[str], after: int, n: int = SAMPLE_ROWS) -> list[dict]:
+    def _sample(sheet: Any, header: list[str], after: int, n: int = SAMPLE_ROWS) -> list[dict]:
         """The first ``n`` rows below the header row, read again on their own (only when no header
         names the text column)."""
         out = []
-        for values in ws.iter_rows(min_row=after + 1, max_row=after + 4 * n, values_only=True):
+        for values in sheet.iter_rows(min_row=after + 1, max_row=after + 4 * n, values_only=True):
             if values is None or all(v is None for v in values):
                 continue
             out.append({h: v for h, v in zip(header, values)})
