@@ -93,10 +93,12 @@ class Workspace(Store):
         rating, kind; NPS and CSAT. ``source``/``product`` (one value or several) slice them."""
         return tables.stats(self, source=source, product=product)
 
-    def search(self, query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
+    def search(self, query: str, limit: int = 20, source: str | Sequence[str] | None = None,
+               product: str | Sequence[str] | None = None) -> "pd.DataFrame":
         """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
-        so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``."""
-        return tables.search(self, query, limit, source)
+        so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``;
+        ``source``/``product`` (one value or several) keep one slice's feedback."""
+        return tables.search(self, query, limit, source, product)
 
     def rejects(self, source: str | None = None) -> "pd.DataFrame":
         """Return the rejects table (rows skipped and fields dropped, with file, row and reason)."""
@@ -275,12 +277,18 @@ class Workspace(Store):
         return update_topics(self, refit=refit, all_segments=all_segments, embedder=embedder, taxonomy=taxonomy,
                              progress=progress)
 
-    def topics(self, lang: str | None = None, include_merged: bool = False, limit: int | None = None) -> "pd.DataFrame":
+    def topics(self, lang: str | None = None, include_merged: bool = False, limit: int | None = None, *,
+               product: str | Sequence[str] | None = None,
+               source: str | Sequence[str] | None = None) -> "pd.DataFrame":
         """Return topics, biggest first: id, label, language, category, parent_id, parent, size,
-        customers, keywords, trend (latest 4 weeks / 4 before), status, merged_into, labels."""
+        customers, keywords, trend (latest 4 weeks / 4 before), status, merged_into, labels.
+
+        ``product``/``source`` (one value or several) slice the feedback: size (segments),
+        customers and trend then count only the slice, and topics with nothing in it are left out."""
         from vocmine.decide.topics import topics_frame
 
-        return topics_frame(self, lang=lang, include_merged=include_merged, limit=limit)
+        return topics_frame(self, lang=lang, include_merged=include_merged, limit=limit, product=product,
+                            source=source)
 
     def topic(self, topic_id: int) -> Any:
         """Return one Topic (``.examples(n)`` redacted quotes, ``.trend()``, ``.label``, ``.size``...)."""
@@ -424,22 +432,31 @@ class Workspace(Store):
 
     # --- trackers and notifications API (issue 6): methods go above this line ---
 
-    def weekly_data(self, week: str | None = None, *, lang: str = "en") -> dict[str, Any]:
-        """The weekly report's data for an ISO week (default: the newest), as docs/publishing.md describes."""
+    def weekly_data(self, week: str | None = None, *, lang: str = "en", product: str | Sequence[str] | None = None,
+                    source: str | Sequence[str] | None = None) -> dict[str, Any]:
+        """The weekly report's data for an ISO week (default: the newest), as docs/publishing.md describes.
+
+        ``product``/``source`` (one value or several): the data of that slice alone, named in ``slice``."""
         from vocmine.tell.report_stage import weekly_data
 
-        return weekly_data(self, week, lang=lang, company=self.setting("site.company"))
+        return weekly_data(self, week, lang=lang, company=self.setting("site.company"), product=product,
+                           source=source)
 
     def report(self, out_dir: str | os.PathLike = "reports", week: str | None = None, *, lang: str = "en",
-               template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Any]:
+               template_dir: Any = None, force: bool = False, gate: Any = None,
+               product: str | Sequence[str] | None = None,
+               source: str | Sequence[str] | None = None) -> dict[str, Any]:
         """Write the weekly report (HTML + Markdown) for ``week`` into ``out_dir``; return the paths.
 
         Quotes that still match a personal-data pattern are left out (counted in the run and in
         ``gate``); ``force`` writes into a non-empty folder that vocmine did not write.
+        ``product``/``source`` (one value or several) report that slice alone, into a subfolder
+        named after it (``out_dir/product-alpha/``), never over the whole workspace's report.
         """
         from vocmine.tell.report_stage import report
 
-        return report(self, out_dir, week, lang=lang, template_dir=template_dir, force=force, gate=gate)
+        return report(self, out_dir, week, lang=lang, template_dir=template_dir, force=force, gate=gate,
+                      product=product, source=source)
 
     def export(self, name: str, *, format: str | None = None, out: str | os.PathLike | None = None,  # noqa: A002
                force: bool = False, **filters: Any) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from vocmine.cli import cli
 DAYS = [f"2026-03-{d:02d}" for d in range(2, 12)]  # ten days, Monday 2 March to Wednesday 11 March
 
 
-@pytest.fixture
-def sliced(ws, write_csv):
+def _rows(gamma: bool = False) -> list[list[str]]:
     """Alpha: one battery complaint a day from a different customer; Beta: a strap complaint on
-    the first four days only, and praise."""
+    the first four days only, and praise; with ``gamma``, Gamma: a zipper complaint on the first
+    six days (a cause of its own, for the topics)."""
     # different openings and endings, so that no two are near-duplicates of each other
     opening = ["Bought it for my son.", "Second one I own.", "Got it as a gift.", "Used it on a hike.",
                "Ordered in January.", "My wife picked it.", "Replaced my old one.", "Came in a nice box.",
@@ -33,9 +33,42 @@ def sliced(ws, write_csv):
             rows.append([f"b{i}", f"bob{i}", "beta", day,
                          f"{ending[9 - i]} The strap broke quickly. {opening[9 - i]}", "2"])
         rows.append([f"p{i}", f"pat{i}", "beta", day, praise[i], "5"])
-    ws.ingest(write_csv("fb.csv", rows), source="shop", created="created", author="author")
+        if gamma and i < 6:
+            rows.append([f"g{i}", f"gus{i}", "gamma", day,
+                         f"The zipper broke on day one, useless and disappointing. {ending[i]}", "1"])
+    return rows
+
+
+@pytest.fixture
+def sliced(ws, write_csv):
+    """Two products over ten days, analysed (see ``_rows``)."""
+    ws.ingest(write_csv("fb.csv", _rows()), source="shop", created="created", author="author")
     ws.analyze()
     return ws
+
+
+@pytest.fixture(scope="module")
+def topical(tmp_path_factory):
+    """Three products over ten days, analysed and with topics (built once: topics take a while).
+    The tf-idf embedder keeps it quick; slicing does not depend on the embedder. Tests must not
+    change it."""
+    import csv
+
+    import vocmine
+
+    root = tmp_path_factory.mktemp("topical")
+    with open(root / "fb.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(_rows(gamma=True))
+    ws = vocmine.open(root / "voc.db")
+    ws.ingest(root / "fb.csv", source="shop", created="created", author="author")
+    ws.analyze()
+    ws.update_topics(embedder="kiwi-lsa")
+    yield ws
+    ws.close()
+
+
+def _db(ws) -> str:
+    return ws.db.conn.execute("pragma database_list").fetchone()[2]
 
 
 def _texts(ws, phrase_df):
@@ -122,3 +155,147 @@ def test_aspects_slice_by_product(sliced):
     r = runner.invoke(cli, ["--db", db, "aspects", "--product", "alpha", "--min-customers", "1"])
     assert r.exit_code == 0, r.output
     assert "10 customers" in r.output and "steady" not in r.output
+
+
+# -- topics, the weekly report and search, sliced -------------------------------------------------------------
+
+def _members(ws, product):
+    """Per topic, (segments, customers) of ``product``'s feedback: counted here, apart from vocmine."""
+    return {tid: (n, c) for tid, n, c in ws.db.conn.execute(
+        "select coalesce(t.merged_into, st.topic_id), count(*), count(distinct f.author) from segment_topics st "
+        "join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
+        "join feedback f on f.id = s.feedback_id where f.product = ? and t.status = 'active' group by 1", (product,))}
+
+
+def test_topics_count_only_the_slice(topical):
+    whole = topical.topics()
+    assert len(whole) >= 2
+    total = dict.fromkeys(whole["id"], 0)
+    for product in ("alpha", "beta", "gamma"):
+        df = topical.topics(product=product)
+        expected = _members(topical, product)
+        assert len(df) and {r.id: (r.size, r.customers) for r in df.itertuples()} == expected, product
+        assert list(df["size"]) == sorted(df["size"], reverse=True)
+        for r in df.itertuples():
+            total[r.id] += r.size
+    # every row has a product, so the products' sizes add up to the whole topic's
+    assert total == dict(zip(whole["id"], whole["size"]))
+    # a topic none of alpha's customers is in is not listed for alpha (gamma's zipper)
+    alpha = topical.topics(product="alpha")
+    assert set(alpha["id"]) < set(whole["id"])
+    both = topical.topics(product=["alpha", "beta"])
+    assert dict(zip(both["id"], both["size"])) == {
+        t: n for t in whole["id"] if (n := _members(topical, "alpha").get(t, (0,))[0]
+                                      + _members(topical, "beta").get(t, (0,))[0])}
+    mixed = next(t for t in whole["id"] if len({p for p in ("alpha", "beta", "gamma") if t in _members(topical, p)}) > 1)
+    for product in ("alpha", "beta", "gamma"):
+        quotes = topical.topic(int(mixed)).examples(20, product=product)
+        assert set(quotes) <= _texts_of(topical, product) and bool(quotes) == (mixed in _members(topical, product))
+    assert topical.topics(product="delta").empty
+    assert len(topical.topics(source="shop")) == len(whole)
+    assert topical.topics(source="elsewhere").empty
+
+
+def test_cli_topics_product_json(topical):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--db", _db(topical), "topics", "--product", "gamma", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert {x["id"]: x["size"] for x in rows} == {t: n for t, (n, _c) in _members(topical, "gamma").items()}
+    quotes = [q for x in rows for q in x["examples"]]
+    assert quotes and all("battery" not in q and "strap" not in q for q in quotes)
+    r = runner.invoke(cli, ["--db", _db(topical), "topics", "--product", "alpha"])
+    assert r.exit_code == 0 and "zipper" not in r.output and " nan " not in r.output
+    assert [line.split()[0] for line in r.output.splitlines()[1:]] == \
+        [str(t) for t in topical.topics(product="alpha")["id"]]
+    r = runner.invoke(cli, ["--db", _db(topical), "topics", "--product", "delta"])
+    assert r.exit_code == 0
+    assert "no feedback for product delta (known: alpha, beta, gamma)" in r.output
+
+
+def _texts_of(ws, product):
+    return {t for (t,) in ws.db.conn.execute(
+        "select s.text from segments s join feedback f on f.id = s.feedback_id where f.product = ?", (product,))}
+
+
+def test_report_of_one_product(topical, tmp_path):
+    runner = CliRunner()
+    db, out = _db(topical), tmp_path / "reports"
+    whole = json.loads(runner.invoke(cli, ["--db", db, "report", "--week", "2026-W10", "--json"]).output)
+    r = runner.invoke(cli, ["--db", db, "report", "--week", "2026-W10", "--product", "alpha", "--json"])
+    assert r.exit_code == 0, r.output
+    alpha = json.loads(r.output)
+    assert alpha["slice"] == {"product": ["alpha"]} and "slice" not in whole
+    # Monday 2 to Sunday 8 March: 7 of alpha's rows, 24 in all
+    assert alpha["totals"]["feedback"] == alpha["totals"]["complaints"] == alpha["totals"]["customers"] == 7
+    assert whole["totals"]["feedback"] == 24
+    assert [s["feedback"] for s in alpha["sources"]] == [7]
+    mine = _texts_of(topical, "alpha")
+    quotes = [q["text"] for t in alpha["topics"] for q in t["quotes"]] + \
+        [q for p in alpha["phrases"] for q in p["examples"]]
+    assert quotes and set(quotes) <= mine
+    assert sum(t["volume"] for t in alpha["topics"]) >= 7 and alpha["entries"] == []
+    assert any("zipper" in q["text"] for t in whole["topics"] for q in t["quotes"]) or \
+        any("zipper" in p["phrase"] for p in whole["phrases"])
+
+    r = runner.invoke(cli, ["--db", db, "report", "--week", "2026-W10", "--product", "alpha", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert f"wrote {out / 'product-alpha' / 'weekly-2026-W10.html'}" in r.output
+    md = (out / "product-alpha" / "weekly-2026-W10.md").read_text("utf-8")
+    html = (out / "product-alpha" / "latest.html").read_text("utf-8")
+    assert md.startswith("# Voice of the customer: Week 10, 2026 · Product: alpha\n")
+    assert "**Product: alpha**. Every figure, topic, phrase and quote in this report counts only this feedback." in md
+    assert "<title>Voice of the customer: Week 10, 2026 · Product: alpha</title>" in html
+    for text in (md, html):
+        assert "battery" in text and "zipper" not in text and "strap" not in text
+    # the whole workspace's report goes beside it, not over it
+    r = runner.invoke(cli, ["--db", db, "report", "--week", "2026-W10", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "zipper" in (out / "weekly-2026-W10.md").read_text("utf-8")
+    assert (out / "product-alpha" / "weekly-2026-W10.md").read_text("utf-8") == md
+    assert "Product:" not in (out / "latest.md").read_text("utf-8")
+    paths = topical.report(out, "2026-W10", lang="ko", product="gamma")
+    ko = paths["md"].read_text("utf-8")
+    assert paths["md"] == out / "product-gamma" / "weekly-2026-W10.md"
+    assert "제품: gamma" in ko and "zipper" in ko and "battery" not in ko
+    r = runner.invoke(cli, ["--db", db, "report", "--product", "delta", "--out", str(out)])
+    assert r.exit_code == 1
+    assert "no feedback for product delta (known: alpha, beta, gamma)" in r.output
+
+
+def test_sliced_report_names_its_slice_once_escaped(sliced, tmp_path):
+    with sliced.db.conn:
+        sliced.db.conn.execute("update feedback set product = 'Pro_2 *new*' where product = 'alpha'")
+    paths = sliced.report(tmp_path / "reports", product="Pro_2 *new*", source="shop")
+    assert paths["md"] == tmp_path / "reports" / "product-pro_2-new_source-shop" / "weekly-2026-W11.md"
+    md = paths["md"].read_text("utf-8")
+    assert md.startswith("# Voice of the customer: Week 11, 2026 · Product: Pro\\_2 \\*new\\* · Source: shop\n")
+    html = paths["html"].read_text("utf-8")
+    assert "<strong>Product: Pro_2 *new* · Source: shop</strong>" in html
+    assert "strap" not in md and "battery" in md
+    assert sliced.runs("report").iloc[0]["params"].count("Pro_2") == 1
+    # a folder vocmine did not write is refused for a slice's report as for the whole one
+    from vocmine.tell.publish.files import OutputError
+
+    with pytest.raises(OutputError, match="is not empty"):
+        sliced.report(tmp_path, product="beta")
+    assert not (tmp_path / "product-beta").exists()
+
+
+def test_search_one_product(sliced):
+    assert set(sliced.search("broke")["product"]) == {"beta"}
+    assert len(sliced.search("battery")) == 10
+    assert len(sliced.search("battery", product="alpha")) == 10
+    assert sliced.search("battery", product="beta").empty
+    assert len(sliced.search("great", product=["alpha", "beta"], limit=50)) == len(sliced.search("great", limit=50))
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--db", _db(sliced), "search", "it", "--product", "alpha", "--limit", "50", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert rows and {x["product"] for x in rows} == {"alpha"}
+    whole = sliced.search("it", limit=50)
+    assert {x["id"] for x in rows} == set(whole[whole["product"] == "alpha"]["id"])
+    r = runner.invoke(cli, ["--db", _db(sliced), "search", "battery", "--product", "beta"])
+    assert r.exit_code == 0 and r.output == "no matches\n"
+    r = runner.invoke(cli, ["--db", _db(sliced), "search", "battery", "--product", "gamma"])
+    assert r.exit_code == 0 and "no feedback for product gamma (known: alpha, beta)" in r.output

@@ -285,11 +285,16 @@ def stats(ctx: click.Context, source: str | None, product: str | None, as_json: 
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, help="Most results to show.")
 @click.option("--source", help="Only this source.")
+@click.option("--product", help="Only this product.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def search(ctx: click.Context, query: str, limit: int, source: str | None, as_json: bool) -> None:
+def search(ctx: click.Context, query: str, limit: int, source: str | None, product: str | None,
+           as_json: bool) -> None:
     """Full-text search of feedback (each word also matches as a prefix: 배송 finds 배송이)."""
-    df = _workspace(ctx, create=False).search(query, limit=limit, source=source)
+    ws = _workspace(ctx, create=False)
+    if not _check_slice(ws, source, product) and not as_json:
+        return
+    df = ws.search(query, limit=limit, source=source, product=product)
     if as_json:
         _echo_json(df.drop(columns=["snippet"]).to_dict(orient="records"))
         return

@@ -32,11 +32,14 @@ def _gate_line(gate) -> str | None:
 @click.option("--company", help="Company name shown in the report (saved for later runs).")
 @click.option("--template-dir", type=click.Path(exists=True, file_okay=False), multiple=True,
               help="Folder of templates that override the packaged ones (repeatable; searched first).")
+@click.option("--product", help="Only this product: every count, topic, phrase and quote (into OUT/product-NAME/).")
+@click.option("--source", help="Only this source (written to OUT/source-NAME/).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON instead of writing files.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
 def report(ctx: click.Context, week: str | None, out_dir: str, lang: str, company: str | None,
-           template_dir: tuple[str, ...], as_json: bool, force: bool) -> None:
+           template_dir: tuple[str, ...], product: str | None, source: str | None, as_json: bool,
+           force: bool) -> None:
     """Write the weekly internal report: volume, sentiment, NPS/CSAT, topics, phrases, spikes, loop closure."""
     from vocmine.tell import report_stage
     from vocmine.tell.publish.gate import Gate
@@ -45,12 +48,13 @@ def report(ctx: click.Context, week: str | None, out_dir: str, lang: str, compan
         if company:
             ws.set_setting("site.company", company)
         if as_json:
-            click.echo(report_stage.dumps(report_stage.weekly_data(ws, week, lang=lang,
+            click.echo(report_stage.dumps(report_stage.weekly_data(ws, week, lang=lang, product=product,
+                                                                   source=source,
                                                                    company=ws.setting("site.company"))))
             return
         gate = Gate()
         paths = report_stage.report(ws, out_dir, week, lang=lang, template_dir=list(template_dir) or None,
-                                    force=force, gate=gate)
+                                    force=force, gate=gate, product=product, source=source)
     if not ctx.obj["quiet"]:
         for name in ("html", "md"):
             click.echo(f"wrote {paths[name]}")

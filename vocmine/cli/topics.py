@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from vocmine.cli.main import _echo_json, _workspace
+from vocmine.cli.main import _check_slice, _echo_json, _workspace
 
 
 def _clean(value):
@@ -16,13 +16,13 @@ def _clean(value):
     return value
 
 
-def _item(ws, row: dict, n_examples: int = 3) -> dict:
+def _item(ws, row: dict, n_examples: int = 3, **slice_: str | None) -> dict:
     from vocmine.decide.topics import examples
 
     out = {k: _clean(v) for k, v in row.items()}
     if out.get("parent_id") is not None:
         out["parent_id"] = int(out["parent_id"])
-    out["examples"] = examples(ws, int(row["id"]), n_examples)
+    out["examples"] = examples(ws, int(row["id"]), n_examples, **slice_)
     return out
 
 
@@ -30,16 +30,21 @@ def _item(ws, row: dict, n_examples: int = 3) -> dict:
 @click.option("--lang", type=click.Choice(["en", "ko"]), help="Only topics in this language.")
 @click.option("--limit", default=20, show_default=True, help="Show at most this many topics (0: all).")
 @click.option("--include-merged", is_flag=True, help="Also list topics merged into others.")
+@click.option("--product", help="Only this product (sizes, customers, trends and examples count it alone).")
+@click.option("--source", help="Only this source.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: id, label, language, category, size, examples...")
 @click.pass_context
-def topics(ctx: click.Context, lang: str | None, limit: int, include_merged: bool, as_json: bool) -> None:
+def topics(ctx: click.Context, lang: str | None, limit: int, include_merged: bool, product: str | None,
+           source: str | None, as_json: bool) -> None:
     """List discovered topics, biggest first (run 'vocmine topics update' to find them)."""
     if ctx.invoked_subcommand:
         return
     ws = _workspace(ctx, create=False)
-    df = ws.topics(lang=lang, include_merged=include_merged, limit=limit or None)
+    if not _check_slice(ws, source, product) and not as_json:
+        return
+    df = ws.topics(lang=lang, include_merged=include_merged, limit=limit or None, product=product, source=source)
     if as_json:
-        _echo_json([_item(ws, r) for r in df.to_dict(orient="records")])
+        _echo_json([_item(ws, r, product=product, source=source) for r in df.to_dict(orient="records")])
         return
     if df.empty:
         click.echo("no topics yet; run 'vocmine analyze' then 'vocmine topics update'")
@@ -47,7 +52,7 @@ def topics(ctx: click.Context, lang: str | None, limit: int, include_merged: boo
     click.echo(f"{'id':>5}  {'lang':4} {'size':>5} {'cust':>5}  {'category':20} label")
     for r in df.to_dict(orient="records"):
         click.echo(f"{r['id']:>5}  {r['language']:4} {r['size']:>5} {r['customers']:>5}  "
-                   f"{str(r['category'] or '-')[:20]:20} {r['label']}")
+                   f"{(r['category'] if isinstance(r['category'], str) else '-')[:20]:20} {r['label']}")
 
 
 @topics.command("update")

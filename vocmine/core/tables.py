@@ -123,23 +123,25 @@ def csat(ws: "Store", where: Any = None) -> dict[str, Any] | None:
     return {"responses": n, "satisfied": satisfied, "score": round(100.0 * satisfied / n, 1)}
 
 
-def search(ws: "Store", query: str, limit: int = 20, source: str | None = None) -> "pd.DataFrame":
+def search(ws: "Store", query: str, limit: int = 20, source: str | Sequence[str] | None = None,
+           product: str | Sequence[str] | None = None) -> "pd.DataFrame":
     """Return feedback matching ``query`` (full-text; each word also matches as a prefix,
-    so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``."""
+    so "배송" finds "배송이"), best matches first, with a highlighted ``snippet``; from the
+    ``source`` and ``product`` slice (one value or several) when given."""
     import pandas as pd
 
     terms = [t for t in query.replace('"', " ").split() if t]
     if not terms:
         raise ConfigError("empty search query")
     match = " ".join(f'"{t}"*' for t in terms)
+    w = Where().among("feedback.source", source).among("feedback.product", product)
     sql = (
-        "select feedback.id, feedback.source, feedback.created_at, feedback.rating, feedback.language, "
-        "snippet(feedback_fts, 1, '[', ']', '…', 12) as snippet, feedback.text "
+        "select feedback.id, feedback.source, feedback.product, feedback.created_at, feedback.rating, "
+        "feedback.language, snippet(feedback_fts, 1, '[', ']', '…', 12) as snippet, feedback.text "
         "from feedback_fts join feedback on feedback.rowid = feedback_fts.rowid "
-        "where feedback_fts match ?" + (" and feedback.source = ?" if source else "") +
-        " order by bm25(feedback_fts) limit ?"
+        f"where feedback_fts match ?{w.sql(' and ')} order by bm25(feedback_fts) limit ?"
     )
-    args: list[Any] = [match] + ([source] if source else []) + [int(limit)]
+    args: list[Any] = [match, *w.args, int(limit)]
     try:
         return pd.read_sql_query(sql, ws.db.conn, params=args)
     except Exception as exc:  # sqlite3.OperationalError is wrapped by pandas

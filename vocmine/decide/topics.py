@@ -321,11 +321,18 @@ _COLUMNS = ["id", "label", "language", "category", "parent_id", "parent", "size"
             "trend", "status", "merged_into", "labels"]
 
 
-def topics_frame(ws: "Store", lang: str | None = None, include_merged: bool = False, limit: int | None = None):
-    """Return topics as a DataFrame, biggest first (see ``Workspace.topics``)."""
+def topics_frame(ws: "Store", lang: str | None = None, include_merged: bool = False, limit: int | None = None, *,
+                 product: str | Sequence[str] | None = None, source: str | Sequence[str] | None = None):
+    """Return topics as a DataFrame, biggest first (see ``Workspace.topics``).
+
+    ``product`` and ``source`` (one value or several) slice the feedback: size, customers and
+    trend then count only the slice's segments, and topics with nothing in the slice are left out.
+    """
     import json
 
     import pandas as pd
+
+    from vocmine.core.queries import feedback_where
 
     conn = ws.db.conn
     statuses = ("active", "merged") if include_merged else ("active",)
@@ -336,45 +343,67 @@ def topics_frame(ws: "Store", lang: str | None = None, include_merged: bool = Fa
         "coalesce(p.custom_label, p.label), t.size, t.keywords, t.status, t.merged_into, t.labels "
         f"from topics t left join topics p on p.id = t.parent_id where {where} order by t.size desc, t.id",
         args).fetchall()
+    # The stored size counts every assigned segment (near-duplicates' too); a slice's size does the same
+    # within the slice, so that the sizes of all products add up to the topic's.
+    every = feedback_where(source=source, product=product, duplicates=True)
+    live = feedback_where(source=source, product=product)
     customers = dict(conn.execute(
-        "select coalesce(t.merged_into, st.topic_id), count(distinct coalesce(f.author, 'fb' || f.id)) "
-        "from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
-        "join feedback f on f.id = s.feedback_id where f.duplicate_of is null group by 1"))
-    trend = _trends(conn)
+        f"select {_EFFECTIVE}, count(distinct coalesce(f.author, 'fb' || f.id)) {_MEMBERS}{live.sql()} group by 1",
+        live.args))
+    trend = _trends(conn, product=product, source=source)
+    sizes = None
+    if every.clauses:
+        sizes = dict(conn.execute(f"select {_EFFECTIVE}, count(*) {_MEMBERS}{every.sql()} group by 1", every.args))
     data = [{"id": r[0], "label": r[1], "language": r[2], "category": r[3], "parent_id": r[4], "parent": r[5],
-             "size": r[6] or 0, "customers": customers.get(r[0], 0), "keywords": json.loads(r[7] or "[]"),
-             "trend": trend.get(r[0]), "status": r[8], "merged_into": r[9], "labels": json.loads(r[10] or "{}")}
+             "size": (r[6] or 0) if sizes is None else sizes.get(r[0], 0), "customers": customers.get(r[0], 0),
+             "keywords": json.loads(r[7] or "[]"), "trend": trend.get(r[0]), "status": r[8], "merged_into": r[9],
+             "labels": json.loads(r[10] or "{}")}
             for r in rows]
+    if sizes is not None:
+        data = sorted((d for d in data if d["size"]), key=lambda d: (-d["size"], d["id"]))
     df = pd.DataFrame(data, columns=_COLUMNS)
     return df.head(limit) if limit else df
 
 
-def _trends(conn) -> dict[int, float | None]:
-    """Return, per topic, distinct dated feedback in the latest 4 weeks / the 4 before (>1 rising).
+# A topic's members: its segments and theirs of the topics merged into it, with their feedback (``f``).
+_EFFECTIVE = "coalesce(t.merged_into, st.topic_id)"
+_MEMBERS = ("from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
+            "join feedback f on f.id = s.feedback_id")
+
+
+def _trends(conn, *, product: str | Sequence[str] | None = None,
+            source: str | Sequence[str] | None = None) -> dict[int, float | None]:
+    """Return, per topic, distinct dated feedback in the latest 4 weeks / the 4 before (>1 rising),
+    within the ``product``/``source`` slice (the latest week is the slice's).
 
     Undated feedback is in no period (as in the weekly trends and the report), never "recent"."""
-    last = conn.execute("select max(created_at) from feedback").fetchone()[0]
+    from vocmine.core.queries import feedback_where
+
+    every = feedback_where(source=source, product=product, duplicates=True)
+    last = conn.execute(f"select max(f.created_at) from feedback f{every.sql()}", every.args).fetchone()[0]
     if not last:
         return {}
+    live = feedback_where(source=source, product=product)
     out: dict[int, float | None] = {}
     for tid, recent, before in conn.execute(
-            "select coalesce(t.merged_into, st.topic_id), "
+            f"select {_EFFECTIVE}, "
             "count(distinct case when julianday(f.created_at) > julianday(?) - 28 then f.id end), "
             "count(distinct case when julianday(f.created_at) <= julianday(?) - 28 "
             "and julianday(f.created_at) > julianday(?) - 56 then f.id end) "
-            "from segment_topics st join topics t on t.id = st.topic_id join segments s on s.id = st.segment_id "
-            "join feedback f on f.id = s.feedback_id where f.duplicate_of is null group by 1", (last, last, last)):
+            f"{_MEMBERS}{live.sql()} group by 1", (last, last, last, *live.args)):
         out[tid] = round(recent / before, 2) if before else (None if not recent else float("inf"))
     return out
 
 
-def examples(ws: "Store", tid: int, n: int = 3) -> list[str]:
-    """Return up to ``n`` redacted quotes of a topic, closest to its centre first, one per feedback row."""
+def examples(ws: "Store", tid: int, n: int = 3, *, product: str | Sequence[str] | None = None,
+             source: str | Sequence[str] | None = None) -> list[str]:
+    """Return up to ``n`` redacted quotes of a topic, closest to its centre first, one per feedback
+    row, from the ``product``/``source`` slice when given."""
+    from vocmine.core.queries import feedback_where
+
+    live = feedback_where(source=source, product=product).add(f"{_EFFECTIVE} = ?", int(tid))
     rows = ws.db.conn.execute(
-        "select s.text, s.feedback_id from segment_topics st join topics t on t.id = st.topic_id "
-        "join segments s on s.id = st.segment_id join feedback f on f.id = s.feedback_id "
-        "where coalesce(t.merged_into, st.topic_id) = ? and f.duplicate_of is null "
-        "order by st.score desc, s.id", (int(tid),)).fetchall()
+        f"select s.text, s.feedback_id {_MEMBERS}{live.sql()} order by st.score desc, s.id", live.args).fetchall()
     out, seen = [], set()
     for text, fid in rows:
         if fid in seen or text in out:
@@ -431,9 +460,11 @@ class Topic:
     def __repr__(self) -> str:
         return f"<Topic {self.id} {self.label!r} ({self.language}, {self.size} segments)>"
 
-    def examples(self, n: int = 3) -> list[str]:
-        """Return up to ``n`` redacted quotes, most typical first."""
-        return examples(self._ws, self.id, n)
+    def examples(self, n: int = 3, *, product: str | Sequence[str] | None = None,
+                 source: str | Sequence[str] | None = None) -> list[str]:
+        """Return up to ``n`` redacted quotes, most typical first (from the ``product``/``source``
+        slice when given)."""
+        return examples(self._ws, self.id, n, product=product, source=source)
 
     def trend(self, **kwargs):
         """Return this topic's rows of ``Workspace.trends("topic")`` (weekly volume, spikes)."""

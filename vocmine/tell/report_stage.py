@@ -17,10 +17,11 @@ import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from vocmine.core.dates import iso_week, week_monday
 from vocmine.core.errors import ConfigError
+from vocmine.core.queries import Where, feedback_where
 
 if TYPE_CHECKING:
     from vocmine.core.store import Store
@@ -31,6 +32,13 @@ TOP_TOPICS = 8
 TOP_PHRASES = 10
 HISTORY_WEEKS = 12
 SITE_KEYS = ("base_url", "company", "title_en", "title_ko")
+# The line that says which slice a report covers, per language (``context["strings"]`` on top).
+SLICE_STRINGS = {
+    "en": {"slice_product": "Product: {names}", "slice_source": "Source: {names}",
+           "slice_note": "Every figure, topic, phrase and quote in this report counts only this feedback."},
+    "ko": {"slice_product": "제품: {names}", "slice_source": "출처: {names}",
+           "slice_note": "이 보고서의 모든 수치, 주제, 표현과 인용은 이 피드백만 셉니다."},
+}
 
 
 def latest_week(ws: "Store") -> str | None:
@@ -70,29 +78,46 @@ def _topic_key(ws: "Store") -> str:
     return "parent" if has else "category"
 
 
-def _totals(conn, lo: str, hi: str) -> dict[str, int]:
+def _scope(product: Any = None, source: Any = None) -> Where:
+    """Return the slice's conditions on feedback ``f`` (near-duplicates kept: each count says whether
+    it takes them); no conditions for the whole workspace."""
+    return feedback_where(product=product, source=source, duplicates=True)
+
+
+def _also(scope: Where | None) -> tuple[str, list[Any]]:
+    """Return a slice's conditions as " and ..." SQL and their arguments ("" and [] for none)."""
+    return (scope.sql(" and "), scope.args) if scope is not None else ("", [])
+
+
+def _totals(conn, lo: str, hi: str, scope: Where | None = None) -> dict[str, int]:
     """Return the counts of a period, by one rule: ``feedback`` counts every stored row dated in it
     (as ``vocmine stats`` does); ``near_duplicates`` says how many of them the analysis leaves out,
-    and ``analysed``, ``complaints`` (feedback with a complaint) and ``customers`` are the rest."""
+    and ``analysed``, ``complaints`` (feedback with a complaint) and ``customers`` are the rest.
+    ``scope`` (``_scope``) keeps one slice's feedback."""
+    also, extra = _also(scope)
+    args = (lo, hi, *extra)
     fb, dups = conn.execute(
-        "select count(*), count(duplicate_of) from feedback where created_at >= ? and created_at < ?",
-        (lo, hi)).fetchone()
+        f"select count(*), count(f.duplicate_of) from feedback f where f.created_at >= ? and f.created_at < ?{also}",
+        args).fetchone()
     customers = conn.execute(
-        "select count(distinct coalesce(author, 'fb' || id)) from feedback "
-        "where duplicate_of is null and created_at >= ? and created_at < ?", (lo, hi)).fetchone()[0]
+        "select count(distinct coalesce(f.author, 'fb' || f.id)) from feedback f "
+        f"where f.duplicate_of is null and f.created_at >= ? and f.created_at < ?{also}", args).fetchone()[0]
     complaints = conn.execute(
         "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
-        "where s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?",
-        (lo, hi)).fetchone()[0]
+        f"where s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?{also}",
+        args).fetchone()[0]
     return {"feedback": fb, "near_duplicates": dups, "analysed": fb - dups, "complaints": complaints,
             "customers": customers}
 
 
-def _scores(conn, lo: str, hi: str) -> dict[str, Any]:
-    nps = [r[0] for r in conn.execute("select nps from feedback where nps is not null and duplicate_of is null "
-                                      "and created_at >= ? and created_at < ?", (lo, hi))]
-    csat = [r[0] for r in conn.execute("select csat from feedback where csat is not null and duplicate_of is null "
-                                       "and created_at >= ? and created_at < ?", (lo, hi))]
+def _scores(conn, lo: str, hi: str, scope: Where | None = None) -> dict[str, Any]:
+    also, extra = _also(scope)
+    args = (lo, hi, *extra)
+    nps = [r[0] for r in conn.execute("select f.nps from feedback f where f.nps is not null and f.duplicate_of is null "
+                                      f"and f.created_at >= ? and f.created_at < ?{also}", args)]
+    csat = [r[0] for r in conn.execute("select f.csat from feedback f where f.csat is not null "
+                                       f"and f.duplicate_of is null and f.created_at >= ? and f.created_at < ?{also}",
+                                       args)]
     out: dict[str, Any] = {}
     if nps:
         out["nps"] = {"score": round(100.0 * (sum(v >= 9 for v in nps) - sum(v <= 6 for v in nps)) / len(nps), 1),
@@ -102,10 +127,12 @@ def _scores(conn, lo: str, hi: str) -> dict[str, Any]:
     return out
 
 
-def _sentiment(conn, lo: str, hi: str) -> dict[str, Any] | None:
+def _sentiment(conn, lo: str, hi: str, scope: Where | None = None) -> dict[str, Any] | None:
+    also, extra = _also(scope)
+    args = (lo, hi, *extra)
     rows = dict(conn.execute(
         "select s.label, count(*) from segments s join feedback f on f.id = s.feedback_id "
-        "where f.duplicate_of is null and f.created_at >= ? and f.created_at < ? group by 1", (lo, hi)).fetchall())
+        f"where f.duplicate_of is null and f.created_at >= ? and f.created_at < ?{also} group by 1", args).fetchall())
     n = sum(rows.values())
     if not n:
         return None
@@ -117,13 +144,20 @@ def _iso(d: date) -> str:
 
 
 def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", company: str | None = None,
-                top: int = TOP_TOPICS) -> dict[str, Any]:
+                top: int = TOP_TOPICS, product: str | Sequence[str] | None = None,
+                source: str | Sequence[str] | None = None) -> dict[str, Any]:
     """Read one ISO week out of the workspace as a weekly-report context (docs/publishing.md).
 
     ``week`` defaults to the week of the newest dated feedback. Counts follow one rule (see
     ``_totals``); feedback without a date is counted apart (``undated``), in no week. A week the
     data does not cover whole is ``period.partial``: it is then compared with the week before
     per day (``per_day``), never as a whole week. ConfigError when no feedback has a date.
+
+    ``product`` and ``source`` (one value or several) make the report of one slice: every count,
+    topic, phrase, quote and ticket then comes from the slice's feedback alone, ``slice`` names it
+    ({"product": [...], "source": [...]}), and the changelog entries (counted over all feedback)
+    are left out. The week and its coverage stay the workspace's, so that every slice reports
+    the same week. ConfigError when the slice holds no feedback.
     """
     from vocmine.act import loop
     from vocmine.tell.publish.views import said_views
@@ -131,10 +165,12 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     from vocmine.understand.mentions import phrases
 
     conn = ws.db.conn
+    scope = _scope(product, source)
     span_row = conn.execute("select min(created_at), max(created_at), count(*) - count(created_at) "
                             "from feedback").fetchone()
     if span_row[0] is None:
         raise _no_dated_rows(ws)
+    slice_ = _slice(ws, scope, product=product, source=source)
     span = (date.fromisoformat(span_row[0][:10]), date.fromisoformat(span_row[1][:10]))
     week = week or latest_week(ws)
     assert week is not None  # there is dated feedback (checked above), so there is a latest week
@@ -147,6 +183,9 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     ctx: dict[str, Any] = {"week": week, "lang": lang}
     if company:
         ctx["company"] = company
+    if slice_:
+        ctx["slice"] = slice_
+        ctx["strings"] = {code: dict(wording) for code, wording in SLICE_STRINGS.items()}
     # A week the data does not cover whole (it starts or ends inside it) is marked partial and
     # compared with the week before per day, never as a whole week.
     cover, pcover = _coverage(span, monday), _coverage(span, monday - timedelta(days=7))
@@ -155,9 +194,10 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     ctx["period"] = {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat(),
                      "days": cover["days"], "data_start": cover["first"], "data_end": cover["last"],
                      "partial": partial, "previous_days": pcover["days"]}
-    ctx["undated"] = span_row[2]
-    ctx["totals"] = _totals(conn, lo, hi)
-    previous = _totals(conn, plo, lo)
+    ctx["undated"] = span_row[2] if not slice_ else conn.execute(
+        f"select count(*) from feedback f where f.created_at is null{scope.sql(' and ')}", scope.args).fetchone()[0]
+    ctx["totals"] = _totals(conn, lo, hi, scope)
+    previous = _totals(conn, plo, lo, scope)
     if whole:
         ctx["previous"] = previous
     elif cover["days"] and pcover["days"]:
@@ -167,20 +207,20 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     ctx["volume"] = []
     for w in weeks:
         m = week_monday(w)
-        t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)))
+        t = _totals(conn, _iso(m), _iso(m + timedelta(days=7)), scope)
         ctx["volume"].append({"week": w, "feedback": t["feedback"], "complaints": t["complaints"]})
     ctx["sources"] = [{"source": s, "feedback": n} for s, n in conn.execute(
-        "select source, count(*) from feedback where created_at >= ? and created_at < ? "
-        "group by 1 order by 2 desc, 1", (lo, hi))]
-    scores, prev = _scores(conn, lo, hi), _scores(conn, plo, lo)
+        f"select f.source, count(*) from feedback f where f.created_at >= ? and f.created_at < ?{scope.sql(' and ')} "
+        "group by 1 order by 2 desc, 1", (lo, hi, *scope.args))]
+    scores, prev = _scores(conn, lo, hi, scope), _scores(conn, plo, lo, scope)
     for k, v in scores.items():
         if k in prev:
             v["previous"] = prev[k]["score"]
     if scores:
         ctx["scores"] = scores
-    sent = _sentiment(conn, lo, hi)
+    sent = _sentiment(conn, lo, hi, scope)
     if sent:
-        psent = _sentiment(conn, plo, lo)
+        psent = _sentiment(conn, plo, lo, scope)
         if psent:
             sent["previous"] = {k: psent[k] for k in ("positive", "neutral", "negative")}
         ctx["sentiment"] = sent
@@ -188,8 +228,8 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     by = _topic_key(ws)
     tax = _taxonomy(ws)
     names = _topic_names(ws, by, tax)
-    counts = _languages(conn, by, lo, hi)
-    frame = weekly(ws, by)
+    counts = _languages(conn, by, lo, hi, scope)
+    frame = weekly(ws, by, product=product, source=source)
     spikes: list[dict[str, Any]] = []
     topics: list[dict[str, Any]] = []
     if len(frame):
@@ -226,17 +266,18 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
         for topic in topics:
             order = sorted(topic["languages"], key=lambda code: (code != lang, -topic["languages"][code], code))
             topic["quotes"] = _quotes(conn, by, topic["id"] if by != "category" else topic["category"], lo, hi,
-                                      order=order)
+                                      order=order, scope=scope)
     ctx["topics"] = topics
 
     # Phrases of the last eight weeks: the trend compares the last four with the four before.
-    ph = phrases(ws, since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES)
+    ph = phrases(ws, since=_iso(monday - timedelta(weeks=7)), until=hi, min_customers=2, limit=TOP_PHRASES,
+                 product=product, source=source)
     ctx["phrases"] = [
         {"phrase": r.phrase, "language": r.language, "customers": int(r.customers), "mentions": int(r.mentions),
          "trend": None if r.trend != r.trend else round(float(r.trend), 2),
          "examples": [q for q in list(r.examples)[:2]]}
         for r in ph.itertuples()]
-    pframe = weekly(ws, "phrase")
+    pframe = weekly(ws, "phrase", product=product, source=source)
     if len(pframe):
         pframe = flag(pframe[pframe["week"] <= week])
         pnames = key_names(ws, "phrase")
@@ -247,10 +288,11 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
                            "volume": int(r.volume), "baseline": round(float(r.baseline), 1), "direction": r.spike})
     ctx["spikes"] = spikes
 
-    ctx["tickets"] = _tickets(conn)
-    ctx["loop"] = _closure(ws, hi)
+    members = _members(conn, scope) if slice_ else None
+    ctx["tickets"] = _tickets(conn, members)
+    ctx["loop"] = _closure(ws, hi, scope, members)
     ctx["entries"] = []
-    for e in loop.entries(ws):
+    for e in [] if slice_ else loop.entries(ws):  # an entry's counts are over all feedback: not a slice's
         if (e.get("shipped_at") or "") < hi:
             view = said_views(e, lang, ("en", "ko"))[0]  # the counts' wording; quotes stay in "said"
             e["said_view"] = {k: v for k, v in view.items() if k != "quotes"} if view else None
@@ -258,9 +300,32 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     return ctx
 
 
-def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[str] | None = None) -> list[Any]:
+def _slice(ws: "Store", scope: Where, **given: Any) -> dict[str, list[str]]:
+    """Return the slice a report covers ({"product": ["alpha"]}), {} for the whole workspace;
+    ConfigError when the slice holds no feedback, naming the known values."""
+    from vocmine.core.tables import known
+
+    out = {column: [value] if isinstance(value, str) else list(value)
+           for column, value in given.items() if value not in (None, "") and (isinstance(value, str) or list(value))}
+    if out and not ws.db.conn.execute(f"select 1 from feedback f{scope.sql()} limit 1", scope.args).fetchone():
+        what = "; ".join(f"{column} {', '.join(values)} (known: {', '.join(known(ws, column)) or 'none'})"
+                         for column, values in out.items())
+        raise ConfigError(f"no feedback for {what}")
+    return out
+
+
+def _members(conn, scope: Where) -> set[int]:
+    """Return the ids of the slice's feedback (near-duplicates left out, as the linked counts do)."""
+    live = scope.copy().add("f.duplicate_of is null")
+    return {r[0] for r in conn.execute(f"select f.id from feedback f{live.sql()}", live.args)}
+
+
+def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[str] | None = None,
+            scope: Where | None = None) -> list[Any]:
     """Return up to ``n`` short complaint quotes of ``key`` in the week, one per language (in ``order``,
-    then the others), so that a family's Korean complaints show beside its English ones."""
+    then the others), so that a family's Korean complaints show beside its English ones; from the
+    ``scope`` slice when given."""
+    also, extra = _also(scope)
     if by in ("topic", "parent"):
         join = ("join segment_topics st on st.segment_id = s.id join topics t on t.id = st.topic_id "
                 "join topics e on e.id = coalesce(t.merged_into, t.id)")
@@ -275,8 +340,8 @@ def _quotes(conn, by: str, key: Any, lo: str, hi: str, n: int = 2, order: list[s
         "order by length(s.text) < 12, length(s.text), s.id) as pos, length(s.text) < 12 as short, "
         f"length(s.text) as size, s.id as sid from segments s join feedback f on f.id = s.feedback_id {join} "
         f"where {where} and s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < ? "
-        "and length(trim(s.text)) >= 4 and length(s.text) <= 160) where pos <= 40 order by short, size, sid",
-        (key, lo, hi)).fetchall()
+        f"and length(trim(s.text)) >= 4 and length(s.text) <= 160{also}) where pos <= 40 order by short, size, sid",
+        (key, lo, hi, *extra)).fetchall()
     rows = [(text, lang) for text, lang in rows if "[" not in text]
     langs = list(dict.fromkeys([*(order or []), *(lang for _t, lang in rows)]))
     out: list[Any] = []
@@ -368,24 +433,32 @@ def _shown(names: dict[str, str], spans: list[str], lang: str, fallback: str) ->
     return " / ".join(dict.fromkeys(parts))
 
 
-def _languages(conn, by: str, lo: str, hi: str) -> dict[Any, dict[str, int]]:
+def _languages(conn, by: str, lo: str, hi: str, scope: Where | None = None) -> dict[Any, dict[str, int]]:
     """Return key -> {segment language: feedback with a complaint in the week} (near-duplicates out)."""
     from vocmine.decide.trends import _KEYS
 
     key, join = _KEYS[by]
+    also, extra = _also(scope)
+    args = (lo, hi, *extra)
     out: dict[Any, dict[str, int]] = defaultdict(dict)
     for k, code, n in conn.execute(
             f"select {key}, coalesce(s.language, 'und'), count(distinct f.id) from segments s "
             f"join feedback f on f.id = s.feedback_id {join} where s.complaint = 1 and f.duplicate_of is null "
-            "and f.created_at >= ? and f.created_at < ? group by 1, 2 order by 1, 2", (lo, hi)):
+            f"and f.created_at >= ? and f.created_at < ?{also} group by 1, 2 order by 1, 2", args):
         out[k][code] = n
     return out
 
 
-def _tickets(conn) -> list[dict[str, Any]]:
+def _tickets(conn, members: set[int] | None = None) -> list[dict[str, Any]]:
+    """Return the tickets with the phrases and topics linked to them; with ``members`` (a slice's
+    feedback ids) only the tickets linked to something that slice's customers said."""
+    from vocmine.act.entries import linked_feedback
+
     out = []
     rows = conn.execute("select id, key, title, status, url, release from tickets order by coalesce(done_at, ''), key")
     for tid, key, title, status, url, release in rows.fetchall():
+        if members is not None and not members.intersection(linked_feedback(conn, tid)):
+            continue
         targets = [r[0] for r in conn.execute(
             "select coalesce(p.phrase, coalesce(tp.custom_label, tp.label)) from links l "
             "left join phrases p on l.target_type = 'phrase' and p.id = l.target_id "
@@ -396,15 +469,17 @@ def _tickets(conn) -> list[dict[str, Any]]:
     return out
 
 
-def _closure(ws: "Store", hi: str) -> dict[str, Any]:
-    """Share of complaint volume linked to a shipped fix, and time from first complaint to fix."""
+def _closure(ws: "Store", hi: str, scope: Where | None = None, members: set[int] | None = None) -> dict[str, Any]:
+    """Share of complaint volume linked to a shipped fix, and time from first complaint to fix;
+    within the ``scope`` slice (``members``: its feedback ids) when given."""
     from vocmine.core.dates import parse_datetime
     from vocmine.act.entries import DONE, linked_feedback
 
     conn = ws.db.conn
+    also, extra = _also(scope)
     volume = conn.execute(
         "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
-        "where s.complaint = 1 and f.duplicate_of is null and f.created_at < ?", (hi,)).fetchone()[0]
+        f"where s.complaint = 1 and f.duplicate_of is null and f.created_at < ?{also}", (hi, *extra)).fetchone()[0]
     linked: set[int] = set()
     fixes = []
     for tid, key, title, status, done_at in conn.execute(
@@ -412,7 +487,8 @@ def _closure(ws: "Store", hi: str) -> dict[str, Any]:
             "order by done_at", (hi,)).fetchall():
         if (status or "").lower() not in DONE:
             continue
-        fids = {k: v for k, v in linked_feedback(conn, tid).items() if v["created_at"] and v["created_at"] < hi}
+        fids = {k: v for k, v in linked_feedback(conn, tid).items() if v["created_at"] and v["created_at"] < hi
+                and (members is None or k in members)}
         if not fids:
             continue
         linked |= set(fids)
@@ -429,22 +505,52 @@ def _closure(ws: "Store", hi: str) -> dict[str, Any]:
             "median_days_to_fix": statistics.median(fix_days) if fix_days else None, "fixes": fixes}
 
 
+def slice_folder(slice_: dict[str, list[str]]) -> str:
+    """Return the subfolder name of a slice's reports: "product-alpha", "product-a-b_source-shop".
+
+    Values keep their letters and digits (any script), lower-cased; anything else becomes "-"."""
+    import hashlib
+    import re
+
+    parts = []
+    for column in sorted(slice_):
+        values = [re.sub(r"[^\w]+", "-", v.lower()).strip("-_") or
+                  hashlib.sha1(v.encode("utf-8")).hexdigest()[:8] for v in slice_[column]]
+        parts.append(f"{column}-{'-'.join(values)}")
+    return "_".join(parts)
+
+
 def report(ws: "Store", out_dir: str | os.PathLike, week: str | None = None, *, lang: str = "en", company: str | None = None,
-           template_dir: Any = None, force: bool = False, gate: Any = None) -> dict[str, Path]:
+           template_dir: Any = None, force: bool = False, gate: Any = None, product: str | Sequence[str] | None = None,
+           source: str | Sequence[str] | None = None) -> dict[str, Path]:
     """Write the weekly report (HTML + Markdown) of ``week`` (default: the newest) into ``out_dir``.
 
     Customer quotes that still match a personal-data pattern are left out; the run records how
     many (``quotes_withheld``; pass a ``vocmine.tell.publish.gate.Gate`` as ``gate`` to read them).
     ``force`` writes into a non-empty folder that has no vocmine manifest.
+
+    With ``product``/``source`` the report is that slice's (see ``weekly_data``) and goes into a
+    subfolder of ``out_dir`` named after it (``slice_folder``: ``reports/product-alpha/``), with
+    its own weekly-YYYY-Www and latest files, so that it never replaces the whole workspace's.
     """
     from vocmine.tell.publish import render_weekly
+    from vocmine.tell.publish.files import write_tree
     from vocmine.tell.publish.gate import Gate
 
     gate = gate if gate is not None else Gate()
     company = company or ws.setting("site.company")
-    ctx = weekly_data(ws, week, lang=lang, company=company)
-    with ws.run("report", {"week": ctx["week"], "out": str(out_dir), "lang": lang, "force": force}) as counts:
-        paths = render_weekly(gate.weekly(ctx), out_dir, template_dir=template_dir, force=force)
+    ctx = weekly_data(ws, week, lang=lang, company=company, product=product, source=source)
+    target = Path(out_dir)
+    params: dict[str, Any] = {"week": ctx["week"], "out": str(out_dir), "lang": lang, "force": force}
+    if ctx.get("slice"):
+        target = target / slice_folder(ctx["slice"])
+        params["slice"] = ctx["slice"]
+    with ws.run("report", params) as counts:
+        if target != Path(out_dir):
+            # The parent folder becomes the report's too (or is refused as the whole report's would be),
+            # so that the whole report can later be written beside the slices' folders.
+            write_tree(out_dir, {}, owner="report", force=force, replace=False)
+        paths = render_weekly(gate.weekly(ctx), target, template_dir=template_dir, force=force)
         counts.update({"week": ctx["week"], "files": len(paths), **gate.counts()})
     return paths
 
@@ -501,4 +607,4 @@ def dumps(ctx: dict[str, Any]) -> str:
     return json.dumps(ctx, ensure_ascii=False, indent=2, default=str)
 
 
-__all__ = ["weekly_data", "report", "publish", "site_settings", "latest_week", "dumps"]
+__all__ = ["weekly_data", "report", "publish", "site_settings", "latest_week", "dumps", "slice_folder"]
