@@ -297,13 +297,17 @@ def test_topic_rename_and_merge_are_topic_edits(demo_dir, tmp_path):
     r = _post(ds, url, data={"action": "merge", "target": str(b), "sources": str(c), "csrftoken": token},
               cookies=cookies)
     assert r.status_code == 303
+    r = _post(ds, url, data={"action": "split", "topic": str(a), "parts": "2", "csrftoken": token}, cookies=cookies)
+    assert r.status_code == 303
     ws = vocmine.open(path, create=False)
     topics = ws.topics(lang="en", include_merged=True).set_index("id")
     assert topics.loc[a, "label"] == "Straps <b>dig</b> in"
     assert topics.loc[c, "merged_into"] == b
-    edits = [row[0] for row in ws.db.conn.execute("select action from topic_edits order by id")]
+    edits = [row for row in ws.db.conn.execute("select action, value from topic_edits order by id")]
     ws.close()
-    assert edits[-2:] == ["rename", "merge"]
+    assert [e[0] for e in edits[-3:]] == ["rename", "merge", "split"]
+    (new_part,) = json.loads(edits[-1][1])["into"]
+    assert new_part in topics.index and new_part != a
     page = _get(ds, url, cookies=cookies).text
     assert "Straps &lt;b&gt;dig&lt;/b&gt; in" in page and "<b>dig</b>" not in page  # escaped
     assert ">nan<" not in page  # a topic without a family shows nothing there
