@@ -42,6 +42,7 @@ ARGS = {
     ("topics", "show"): lambda c: [str(c["topic_id"])],
     ("aspects", "show"): lambda c: ["zipper"],
     ("export",): lambda c: ["phrases", "--format", "jsonl", "--out", str(c["root"] / "phrases.jsonl"), "--force"],
+    ("backfill",): lambda c: [str(c["csv"]), "--out", str(c["root"] / "backfill")],
     ("weekly",): lambda c: ["--stage", "report"],  # the stages' own commands are covered one by one
 }
 

@@ -1,8 +1,11 @@
-"""Backfill: the analyze stage over partitioned Parquet input, in this process or on Ray.
+"""Backfill: the analyze stage over partitioned Parquet input, in this process or on Ray, and its
+load into a workspace.
 
-This is the first slice of running the heavy stages past one machine (issue 18): the map over
+This is the first part of running the heavy stages past one machine (issue 18): the map over
 feedback rows that ``vocmine analyze`` does (segments, sentiment, complaints, phrase mentions),
-read from a directory of Parquet partitions and written as Parquet datasets. Every partition
+read from a directory of Parquet partitions and written as Parquet datasets
+(``analyze_partitions``); the load of those datasets into a workspace through the stage's own
+writer (``load_analysis``); and the whole job, ingest to load (``backfill``, ``vocmine backfill``). Every partition
 goes through ``vocmine.understand.analyze.analyze_rows``, the stage function the single-machine
 path runs, so there is no second implementation of any rule, and the in-process engine and the
 Ray engine give the same rows.
@@ -15,12 +18,15 @@ input partition ``NAME.parquet``::
                                 complaint, joined_by
     OUT/mentions/NAME.parquet   feedback_id, idx (the segment's), lang, canonical, kind, aspect,
                                 opinion, variant, start, end
-    OUT/_done/NAME.json         the partition's counts: written last, it marks the partition done
+    OUT/feedback/NAME.parquet   feedback_id, content_hash: the rows analysed (the load checks them)
+    OUT/_done/NAME.json         the partition's counts, settings and a digest of its input rows:
+                                written last, it marks the partition done
 
 Resume: each output is written under a temporary name beginning with ``.`` and renamed into
-place, and the marker is written (the same way) only after both outputs are in place. A run
-skips every partition that has its marker, so a run killed at any point is resumed by running
-it again: finished partitions are not redone, and a partition caught half-way is written again
+place, and the marker is written (the same way) only after the outputs are in place. A run
+skips every partition that has its marker for the same input rows (a partition name that now
+holds other rows is analysed again), so a run killed at any point is resumed by running it
+again: finished partitions are not redone, and a partition caught half-way is written again
 over its own files (a rename replaces), never appended to. Readers of ``OUT/segments`` see only
 whole partitions: Arrow and pandas skip names that begin with ``.`` or ``_``. A run removes the
 temporary files a killed run left for the partitions it redoes; run one backfill per output
@@ -42,6 +48,15 @@ commits one whole partition. Ray Data still schedules, backpressures and retries
 dies is restarted and its partition is run again (``max_restarts``/``max_task_retries`` = -1,
 Ray Data's defaults for actor pools), which the atomic commit makes safe. The partition files must be
 readable and the output directory writable from every node (a shared file system).
+
+The load (``load_analysis``) is an ``analyze`` run under the analyze stage lock that writes
+through the stage's own batch writer (``analyze._write_batch``) and then regroups phrases, so
+the workspace ends up as ``vocmine analyze`` leaves it. It skips rows whose analysis the
+workspace already holds for the same content, and rows changed since the export (their
+analysis is stale: ``analyze`` does them again). ``backfill`` lays its folder out as
+``OUT/input`` (the export), ``OUT/analysis`` (the output above) and ``OUT/_loaded.json`` (which
+finished partitions are loaded into which workspace); a run loads what a killed run analysed
+but did not load before it exports what is still pending, so finished work is never redone.
 """
 from __future__ import annotations
 
@@ -52,17 +67,20 @@ import time
 import uuid
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from vocmine.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from vocmine.collect.sources.base import ColumnMap
     from vocmine.core.store import Store
 
 INPUT_COLUMNS = ("id", "text", "language", "rating", "rating_scale", "content_hash")
 SEGMENT_COLUMNS = ("feedback_id", "idx", "text", "start", "end", "language", "sentiment", "label", "complaint",
                    "joined_by")
 MENTION_COLUMNS = ("feedback_id", "idx", "lang", "canonical", "kind", "aspect", "opinion", "variant", "start", "end")
+FEEDBACK_COLUMNS = ("feedback_id", "content_hash")
+OUTPUTS = ("segments", "mentions", "feedback")
 COUNTS = ("feedback", "segments", "complaints", "mentions")
 # Rows per analyze_rows call inside a partition (the single-machine stage's batch).
 BATCH = 500
@@ -84,13 +102,35 @@ def _schemas():
     return inp, seg, men
 
 
+def _feedback_schema():
+    import pyarrow as pa
+
+    return pa.schema([("feedback_id", pa.int64()), ("content_hash", pa.string())])
+
+
+def input_digest(ids, hashes) -> str:
+    """A short hash of a partition's rows (feedback ids and content hashes): what its marker was made from."""
+    h = hashlib.sha256()
+    for fid, chash in zip(ids, hashes):
+        h.update(f"{int(fid)}\t{chash or ''}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _partition_digest(path: Path) -> str:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    t = pq.read_table(path, columns=["id", "content_hash"])
+    return input_digest(t.column("id").to_pylist(), t.column("content_hash").to_pylist())
+
+
 def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: int = PARTITION_ROWS,
                    reanalyze: bool = False) -> list[Path]:
     """Write the workspace's feedback rows that ``analyze`` would analyse now (all of them with
     ``reanalyze``) as Parquet partitions of ``partition_rows`` rows: ``part-00000.parquet``, ...
-    in ``out_dir``, in feedback id order. Returns the paths written (none when nothing is pending)."""
+    in ``out_dir``, in feedback id order. Returns the paths written (none when nothing is pending).
+    Partitions named ``part-*.parquet`` that an earlier export left in ``out_dir`` are removed."""
     import pyarrow as pa
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     from vocmine.understand.analyze import _pending
 
@@ -107,6 +147,9 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
         path = out / f"part-{n:05d}.parquet"
         _atomic(path, partial(pq.write_table, table))
         paths.append(path)
+    for old in out.glob("part-*.parquet"):  # an earlier export's partitions past this one's: not pending now
+        if old not in paths:
+            old.unlink()
     return paths
 
 
@@ -158,7 +201,7 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     t0 = time.perf_counter()
     parts = partitions(in_dir)
     out = Path(out_dir)
-    for sub in ("segments", "mentions", "_done"):
+    for sub in (*OUTPUTS, "_done"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     if learned is None:
         learned = {}
@@ -173,8 +216,9 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     todo: list[Path] = []
     for p in parts:
         mark = _marker(out, p)
-        if mark.is_file():
-            info = json.loads(mark.read_text(encoding="utf-8"))
+        info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
+        # a marker made from other rows (a later export reused the name) does not count
+        if info is not None and info.get("input") == _partition_digest(p):
             if info.get("fingerprint") != fp:
                 raise ConfigError(
                     f"{str(out)!r} holds partition {p.stem} analysed with other settings (analyzer, sentiment "
@@ -182,7 +226,7 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
             done[p.stem] = info
         else:
             todo.append(p)
-            for sub in ("segments", "mentions", "_done"):  # what a killed run left half-written
+            for sub in (*OUTPUTS, "_done"):  # what a killed run left half-written
                 for tmp in (out / sub).glob(f".{p.stem}.*.tmp"):
                     tmp.unlink()
     result: dict[str, Any] = {"partitions": len(parts), "skipped": len(done), "analyzed": 0}
@@ -215,6 +259,7 @@ class PartitionAnalyzer:
         from vocmine.understand.sentiment import get_sentiment
 
         self.out_dir = Path(out_dir)
+        self.sentiment = sentiment
         self.english_model = english_model
         self.batch_size = batch_size
         self.fingerprint = fingerprint
@@ -237,10 +282,18 @@ class PartitionAnalyzer:
                   "complaints": sum(1 for s in segs if s[8]), "mentions": len(ments)}
         seg_t = pa.Table.from_pylist([dict(zip(SEGMENT_COLUMNS, s)) for s in segs], schema=seg_schema)
         men_t = pa.Table.from_pylist([dict(zip(MENTION_COLUMNS, m)) for m in ments], schema=men_schema)
+        fb_t = pa.Table.from_pylist([{"feedback_id": r[0], "content_hash": r[5]} for r in rows],
+                                    schema=_feedback_schema())
         _atomic(self.out_dir / "segments" / path.name, partial(pq.write_table, seg_t))
         _atomic(self.out_dir / "mentions" / path.name, partial(pq.write_table, men_t))
+        _atomic(self.out_dir / "feedback" / path.name, partial(pq.write_table, fb_t))
         secs = time.perf_counter() - t0
-        info = {**counts, "fingerprint": self.fingerprint, "input_bytes": path.stat().st_size, "pid": os.getpid(),
+        from vocmine.understand.analyze import ANALYZER
+
+        info = {**counts, "fingerprint": self.fingerprint, "input": input_digest([r[0] for r in rows],
+                                                                                 [r[5] for r in rows]),
+                "analyzer": ANALYZER, "sentiment": self.sentiment or "lexicon", "english_model": self.english_model,
+                "input_bytes": path.stat().st_size, "pid": os.getpid(),
                 "started": round(time.time() - secs, 3), "seconds": round(secs, 3)}
         _atomic(_marker(self.out_dir, path), lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
         return counts
@@ -325,3 +378,272 @@ def _atomic(path: Path, write: Callable[[str], Any]) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+# -- the load into a workspace ----------------------------------------------------------------------------
+
+def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterable[str] | None = None,
+                  progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
+    """Write the analysis in ``out_dir`` (``analyze_partitions``' output) into the workspace, as
+    ``vocmine analyze`` would have: segments, phrases, phrase mentions and the ``analyzed`` marks,
+    through the stage's own writer, then the phrase groups and aspect statistics (``regroup``).
+
+    It runs as an ``analyze`` run (params ``engine: "backfill"``) under the analyze stage lock.
+    Each finished partition is loaded (only those named in ``partitions``, stems such as
+    ``part-00000``, when given), a transaction per batch of rows. A row is skipped when the
+    workspace already holds its analysis for the same content (``unchanged``: loading twice adds
+    nothing), and when its text changed or it is gone since the export (``stale``: its analysis
+    is out of date, so it is not written; ``analyze`` analyses it again). ``progress(done,
+    total)`` is called with partitions.
+
+    Returns ``partitions``, ``feedback`` (rows loaded), ``segments``, ``complaints``, ``mentions``,
+    ``phrases`` (as ``analyze`` counts them), ``unchanged``, ``stale`` and ``seconds``.
+    """
+    from vocmine.core.db import stage_lock
+    from vocmine.understand.analyze import ANALYZER, AnalyzeResult, _write_batch, regroup
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    if not (out / "_done").is_dir():
+        raise ConfigError(f"{str(out)!r} holds no backfill analysis (no _done folder); "
+                          "analyse partitions into it first (analyze_partitions)")
+    infos = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+             for p in sorted((out / "_done").glob("*.json")) if not p.name.startswith((".", "_"))}
+    names = sorted(infos)
+    if partitions is not None:
+        wanted = list(dict.fromkeys(partitions))
+        missing = [n for n in wanted if n not in infos]
+        if missing:
+            raise ConfigError(f"{str(out)!r} has no finished analysis of partition {missing[0]}"
+                              + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                              + "; run analyze_partitions again to finish it")
+        names = sorted(wanted)
+    for name in names:
+        info = infos[name]
+        if info.get("analyzer") != ANALYZER:
+            raise ConfigError(f"partition {name} in {str(out)!r} was analysed by analyzer "
+                              f"{info.get('analyzer') or 'of an older vocmine'}, not {ANALYZER}; "
+                              "analyse it again into a new output directory")
+        if not (out / "feedback" / f"{name}.parquet").is_file():
+            raise ConfigError(f"partition {name} in {str(out)!r} has no feedback/{name}.parquet; "
+                              "analyse it again into a new output directory")
+    params = {"engine": "backfill", "out_dir": str(out), "partitions": len(names),
+              **{key: sorted({str(infos[n].get(key)) for n in names})
+                 for key in ("sentiment", "english_model", "fingerprint")}}
+    result = AnalyzeResult()
+    skipped = {"unchanged": 0, "stale": 0}
+    with stage_lock(ws.path, "analyze"):
+        with ws.run("analyze", params) as counts:
+            conn = ws.db.conn
+            phrase_ids: dict[tuple[str, str], int] = {
+                (lang, p): i for i, p, lang in conn.execute("select id, phrase, language from phrases")}
+            run_id = counts["_run_id"]
+            if progress and names:
+                progress(0, len(names))
+            for k, name in enumerate(names):
+                _load_partition(conn, out, name, phrase_ids, result, skipped, run_id, _write_batch, ANALYZER)
+                counts.update({**result.as_dict(), **skipped})
+                if progress:
+                    progress(k + 1, len(names))
+            # regroup after writing, or when the analyze run before this one never finished (it
+            # may have been killed between its last batch and its regroup)
+            last = conn.execute("select status from runs where stage = 'analyze' and id < ? order by id desc limit 1",
+                                (run_id,)).fetchone()
+            if result.feedback or (last is not None and last[0] != "ok"):
+                result.phrases = regroup(ws)
+            counts.update({**result.as_dict(), **skipped})
+    return {"partitions": len(names), **result.as_dict(), **skipped, "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skipped: dict[str, int], run_id: int,
+                    write_batch: Callable, analyzer: str) -> None:
+    """Load one partition's rows that are neither unchanged nor stale, ``BATCH`` rows a transaction."""
+    import pyarrow.parquet as pq
+
+    from vocmine.understand.phrases import PhraseMention
+
+    exported = pq.read_table(out / "feedback" / f"{name}.parquet").to_pylist()
+    now = {fid: (chash, done, by) for fid, chash, done, by in conn.execute(
+        "select f.id, f.content_hash, a.content_hash, a.analyzer from feedback f "
+        "left join analyzed a on a.feedback_id = f.id where f.id in (select value from json_each(?))",
+        (json.dumps([r["feedback_id"] for r in exported]),))}
+    todo: list[tuple] = []
+    for r in exported:
+        fid, chash = r["feedback_id"], r["content_hash"]
+        current = now.get(fid)
+        if current is None or current[0] != chash:
+            skipped["stale"] += 1
+        elif current[1] == chash and current[2] == analyzer:
+            skipped["unchanged"] += 1
+        else:
+            todo.append((fid, None, None, None, None, chash))  # the writer reads the id and the content hash
+    if not todo:
+        return
+    keep = {t[0] for t in todo}
+    per_seg: dict[tuple[int, int], list] = {}
+    for m in pq.read_table(out / "mentions" / f"{name}.parquet").to_pylist():
+        if m["feedback_id"] in keep:
+            per_seg.setdefault((m["feedback_id"], m["idx"]), []).append(PhraseMention(
+                canonical=m["canonical"], variant=m["variant"], start=m["start"], end=m["end"], kind=m["kind"],
+                lang=m["lang"], aspect=m["aspect"], opinion=m["opinion"]))
+    per_row: dict[int, list] = {fid: [] for fid in keep}
+    for s in pq.read_table(out / "segments" / f"{name}.parquet").to_pylist():
+        fid = s["feedback_id"]
+        if fid in keep:
+            seg_row = tuple(s[c] for c in SEGMENT_COLUMNS[1:])
+            per_row[fid].append((seg_row, per_seg.get((fid, s["idx"]), [])))
+    for rows in per_row.values():
+        rows.sort(key=lambda sr: sr[0][0])
+    for k in range(0, len(todo), BATCH):
+        batch = todo[k:k + BATCH]
+        write_batch(conn, batch, [per_row[b[0]] for b in batch], phrase_ids, result, run_id)
+
+
+# -- the whole backfill -----------------------------------------------------------------------------------
+
+def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.PathLike] = (), *,
+             out: str | os.PathLike, engine: str = "local", workers: int | None = None, address: str | None = None,
+             partition_rows: int = PARTITION_ROWS, source: str | None = None,
+             columns: "ColumnMap | dict[str, str] | None" = None,
+             progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Ingest ``inputs`` into the workspace, analyse everything it holds unanalysed as Parquet
+    partitions (in this process or on Ray), and load the analysis into the workspace; returns counts.
+
+    ``ws_or_path`` is a workspace or its file. The input files go through the normal ingest
+    (``source`` and ``columns`` as there, else the file's name and detected columns; rejected
+    rows reported in ``ingest.messages`` and the rejects table; nothing doubled on a re-run). Then ``export_pending`` writes the rows not analysed yet to
+    ``OUT/input``, ``analyze_partitions`` analyses them into ``OUT/analysis`` (``engine``,
+    ``workers``, ``address`` as there; the learned words are the workspace's), and
+    ``load_analysis`` writes them into the workspace, as ``vocmine analyze`` would have.
+
+    Resumable: run it again after a failure or a kill. The partitions a killed run finished are
+    loaded first (``resumed``), so they are never analysed again; what is still pending is
+    exported and analysed. ``progress(line)`` gets one line per step as it ends (and
+    ``progress.start(label)`` / ``progress.counter()`` when it has them: vocmine/cli/progress.py).
+
+    The result: ``ingest`` (the IngestResult's counts and messages), ``resumed`` (what was loaded
+    from an earlier run, or None), ``partitions`` (exported now), ``skipped`` (of those, already
+    analysed), ``analyzed``, ``loaded`` (feedback rows written), ``unchanged``, ``stale``,
+    ``segments``, ``mentions``, ``phrases``, ``engine`` and ``seconds`` per step.
+    """
+    from vocmine.collect.intake import ingest
+    from vocmine.core.store import Store
+    from vocmine.jobs.demo import _Stages  # the demo's step reporter: one line per step
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if engine == "ray":  # before anything is written: a missing extra fails at once
+        try:
+            import ray  # noqa: F401
+            import ray.data  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
+    if partition_rows < 1:
+        raise ConfigError(f"partition_rows must be at least 1, not {partition_rows}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}")
+    files = [Path(p) for p in inputs]
+    for f in files:
+        if not f.is_file():
+            raise ConfigError(f"backfill input {str(f)!r} is not a file")
+    ws: Store
+    own = not isinstance(ws_or_path, Store)
+    if isinstance(ws_or_path, Store):
+        ws = ws_or_path
+    else:
+        from vocmine.workspace import Workspace
+
+        ws = Workspace(ws_or_path)
+    root = Path(out)
+    in_dir, an_dir = root / "input", root / "analysis"
+    st = _Stages(progress)
+    seconds: dict[str, float] = {}
+    result: dict[str, Any] = {"engine": engine, "ingest": None, "resumed": None}
+
+    def step(name: str, t0: float) -> None:
+        seconds[name] = round(time.monotonic() - t0, 3)
+
+    try:
+        if files:
+            label = "ingest " + ", ".join(f.name for f in files)
+            t0 = time.monotonic()
+            bar = st.start(label)
+            ing = ingest(ws, files, source=source, columns=columns, progress=bar)
+            result["ingest"] = {**ing.as_dict(), "messages": ing.messages}
+            step("ingest", t0)
+            st.end(f"{label}: {ing.inserted:,} new, {ing.updated:,} updated, {ing.unchanged:,} unchanged, "
+                   f"{ing.duplicates:,} near-duplicates flagged, {ing.rejected:,} rejected")
+        unloaded = _unloaded(root, an_dir, ws)
+        if unloaded:
+            t0 = time.monotonic()
+            bar = st.start("load what an earlier run analysed")
+            pre = load_analysis(ws, an_dir, partitions=unloaded, progress=bar)
+            result["resumed"] = pre
+            _mark_loaded(root, an_dir, ws)
+            step("resume", t0)
+            st.end(f"load what an earlier run analysed: {pre['partitions']:,} partitions, {pre['feedback']:,} rows "
+                   f"loaded, {pre['unchanged']:,} already in, {pre['stale']:,} changed since")
+        t0 = time.monotonic()
+        st.start("export")
+        parts = export_pending(ws, in_dir, partition_rows=partition_rows)
+        step("export", t0)
+        pending = sum(_rows(p) for p in parts)
+        st.end(f"export: {pending:,} rows pending analysis in {len(parts):,} partitions" if parts else
+               "export: nothing pending analysis")
+        t0 = time.monotonic()
+        bar = st.start(f"analyze ({engine})")
+        an = analyze_partitions(in_dir, an_dir, engine=engine, workers=workers, address=address, ws=ws,
+                                progress=bar)
+        step("analyze", t0)
+        st.end(f"analyze ({engine}): {an['analyzed']:,} partitions analysed, {an['skipped']:,} already done, "
+               f"{an['segments']:,} segments, {an['mentions']:,} phrase mentions")
+        t0 = time.monotonic()
+        bar = st.start("load")
+        ld = load_analysis(ws, an_dir, partitions=[p.stem for p in parts], progress=bar)
+        step("load", t0)
+        st.end(f"load: {ld['feedback']:,} rows loaded, {ld['unchanged']:,} already in, {ld['stale']:,} changed "
+               f"since the export, {ld['phrases']:,} phrases")
+        _mark_loaded(root, an_dir, ws)
+    finally:
+        if own:
+            ws.close()
+    result.update({"partitions": an["partitions"], "skipped": an["skipped"], "analyzed": an["analyzed"],
+                   "loaded": ld["feedback"], "unchanged": ld["unchanged"], "stale": ld["stale"],
+                   "segments": ld["segments"], "mentions": ld["mentions"], "phrases": ld["phrases"],
+                   "out": str(root), "seconds": seconds})
+    return result
+
+
+def _loaded_state(root: Path, an_dir: Path, ws: "Store") -> tuple[dict[str, str], dict[str, str]]:
+    """(partition -> input digest of every finished partition, of those loaded into ``ws`` by a backfill)."""
+    done = {}
+    if (an_dir / "_done").is_dir():
+        for p in (an_dir / "_done").glob("*.json"):
+            if not p.name.startswith((".", "_")):
+                done[p.stem] = json.loads(p.read_text(encoding="utf-8")).get("input", "")
+    state = root / "_loaded.json"
+    loaded: dict[str, str] = {}
+    if state.is_file():
+        kept = json.loads(state.read_text(encoding="utf-8"))
+        if kept.get("workspace") == str(Path(ws.path).resolve()):
+            loaded = kept.get("partitions", {})
+    return done, loaded
+
+
+def _unloaded(root: Path, an_dir: Path, ws: "Store") -> list[str]:
+    """The finished partitions of an earlier run that were not loaded into ``ws`` (a run killed before its load)."""
+    done, loaded = _loaded_state(root, an_dir, ws)
+    return sorted(n for n, digest in done.items() if loaded.get(n) != digest)
+
+
+def _mark_loaded(root: Path, an_dir: Path, ws: "Store") -> None:
+    """Remember, in ``OUT/_loaded.json``, that every finished partition is now loaded into ``ws``."""
+    done, _loaded = _loaded_state(root, an_dir, ws)
+    blob = json.dumps({"workspace": str(Path(ws.path).resolve()), "partitions": done}, indent=1)
+    _atomic(root / "_loaded.json", lambda tmp: Path(tmp).write_text(blob, encoding="utf-8"))
+
+
+def _rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
