@@ -106,6 +106,83 @@ def prepare_embedder(ws: "Store", emb: Any, texts_for_fit: Callable[[], list[str
     return emb
 
 
+# -- placing a segment by its vector ------------------------------------------------------------------
+# The pure functions the stage places new segments with; the partitioned backfill
+# (vocmine.jobs.backfill_topics) calls the same ones on every worker.
+
+EMPTY_NORM = 0.5  # a vector shorter than this has no known word (kiwi-lsa gives zeros): an outlier
+
+
+def empty_vectors(x: np.ndarray) -> np.ndarray:
+    """Return a boolean mask of the rows of ``x`` that are empty (no known word): outliers, never placed."""
+    return np.linalg.norm(x, axis=1) < EMPTY_NORM
+
+
+def nearest_topic(x: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return, for each row of ``x``, the index of the closest row of ``centroids`` by cosine (the
+    centroids are scaled to unit length, the rows of ``x`` are taken as they are) and that similarity."""
+    from vocmine.decide.topics import unit
+
+    sims = x @ unit(centroids).T
+    best = sims.argmax(axis=1)
+    return best, sims[np.arange(len(x)), best]
+
+
+def assign_by_centroid(x: np.ndarray, topic_ids: "list[int] | np.ndarray", centroids: np.ndarray,
+                       assign: float, loose: float) -> tuple[list[int | None], np.ndarray, list[str]]:
+    """Place segment vectors on a fitted topic model without changing it: (topic id or None, score,
+    method) per row of ``x``.
+
+    This is what ``update_topics`` does with a new segment, short of clustering: an empty vector
+    is an ``outlier`` (score 0); a segment whose nearest active topic is at least ``assign`` close
+    goes to it (``assign``); of the rest, the stage first clusters them for new topics, and those no
+    new topic takes go to the nearest topic when at least ``loose`` close: here, with no new topics,
+    they are ``loose``; the others are ``outlier`` with the nearest similarity as their score.
+    """
+    n = len(x)
+    if not n:
+        return [], np.zeros(0), []
+    if not len(topic_ids):
+        return [None] * n, np.zeros(n), ["outlier"] * n
+    empty = empty_vectors(x)
+    best, top = nearest_topic(x, centroids)
+    top = np.where(empty, 0.0, top)
+    ids: list[int | None] = []
+    methods: list[str] = []
+    for i in range(n):
+        if empty[i] or top[i] < loose:
+            ids.append(None)
+            methods.append("outlier")
+        else:
+            ids.append(int(topic_ids[int(best[i])]))
+            methods.append("assign" if top[i] >= assign else "loose")
+    return ids, top.astype(np.float64), methods
+
+
+def topic_thresholds(ws: "Store", lang: str, embedder: str) -> dict[str, Any]:
+    """Return the thresholds the last fit of ``lang`` learned (``topics.thresholds.<lang>``:
+    embedder, assign, loose, min_size), or the defaults when none was learned with ``embedder``."""
+    raw = ws.setting(f"topics.thresholds.{lang}")
+    t = json.loads(raw) if raw else {}
+    if t.get("embedder") != embedder:
+        t = {"embedder": embedder, "assign": 0.5, "loose": 0.3, "min_size": 5}
+    return t
+
+
+def active_topics(ws: "Store", lang: str, embedder: str) -> tuple[list[int], np.ndarray, list[int]]:
+    """Return the active topics of ``lang`` whose centroid is in ``embedder``'s space: (ids,
+    centroids as rows, sizes), in id order."""
+    rows = ws.db.conn.execute(
+        "select id, centroid, embedder, (select count(*) from segment_topics st where st.topic_id = t.id) "
+        "from topics t where language = ? and status = 'active' and centroid is not null order by id",
+        (lang,)).fetchall()
+    rows = [r for r in rows if r[2] == embedder]
+    if not rows:
+        return [], np.zeros((0, 0), np.float32), []
+    return ([r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
+            [r[3] for r in rows])
+
+
 # -- the stage ---------------------------------------------------------------------------------------
 
 class _Lang:
@@ -118,22 +195,10 @@ class _Lang:
 
     # thresholds learned at fit time, per language and embedder
     def thresholds(self) -> dict[str, float]:
-        raw = self.ws.setting(f"topics.thresholds.{self.lang}")
-        t = json.loads(raw) if raw else {}
-        if t.get("embedder") != self.emb.name:
-            t = {"embedder": self.emb.name, "assign": 0.5, "loose": 0.3, "min_size": 5}
-        return t
+        return topic_thresholds(self.ws, self.lang, self.emb.name)
 
     def active(self) -> tuple[list[int], np.ndarray, list[int]]:
-        rows = self.conn.execute(
-            "select id, centroid, embedder, (select count(*) from segment_topics st where st.topic_id = t.id) "
-            "from topics t where language = ? and status = 'active' and centroid is not null order by id",
-            (self.lang,)).fetchall()
-        rows = [r for r in rows if r[2] == self.emb.name]
-        if not rows:
-            return [], np.zeros((0, 0), np.float32), []
-        return ([r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
-                [r[3] for r in rows])
+        return active_topics(self.ws, self.lang, self.emb.name)
 
     def new_topic(self, centroid: np.ndarray, keywords: list[str], size: int) -> int:
         now = now_iso()
@@ -154,7 +219,7 @@ class _Lang:
         """Place segments whose vector is empty (no known word) as outliers; return the others' rows."""
         if not len(ids):
             return np.zeros(0, dtype=int)
-        empty = np.linalg.norm(x, axis=1) < 0.5
+        empty = empty_vectors(x)
         self.place([(ids[i], None, 0.0, "outlier") for i in np.flatnonzero(empty)])
         return np.flatnonzero(~empty)
 
@@ -287,16 +352,12 @@ class _Lang:
 
     # incremental ----------------------------------------------------------------------------------
     def assign(self, ids: list[int], texts: list[str], x: np.ndarray) -> None:
-        from vocmine.decide.topics import unit
-
         th = self.thresholds()
         tids, cents, _sizes = self.active()
         if not tids:
             self.leftovers(ids, texts, x)
             return
-        sims = x @ unit(cents).T
-        best = sims.argmax(axis=1)
-        top = sims[np.arange(len(ids)), best]
+        best, top = nearest_topic(x, cents)
         take = top >= th["assign"]
         self.place([(ids[i], tids[best[i]], top[i], "assign") for i in np.flatnonzero(take)])
         self._grow(tids, cents, best[take], x[take])
@@ -341,10 +402,7 @@ class _Lang:
             if not created:
                 break
             keys = sorted(created)
-            cm = unit(np.vstack([cents[c] for c in keys]))
-            sims = x @ cm.T
-            best = sims.argmax(axis=1)
-            top = sims[np.arange(len(ids)), best]
+            best, top = nearest_topic(x, np.vstack([cents[c] for c in keys]))
             own = np.array([c in created for c in disc.labels])
             take = own & (top >= th["loose"]) | (top >= th["assign"])
             self.place([(ids[i], created[keys[best[i]]], top[i], "new") for i in np.flatnonzero(take)])
@@ -356,9 +414,7 @@ class _Lang:
         tids, active_cents, _ = self.active()
         rows = []
         if tids:
-            sims = x @ unit(active_cents).T
-            best = sims.argmax(axis=1)
-            top = sims[np.arange(len(ids)), best]
+            best, top = nearest_topic(x, active_cents)
             for i in range(len(ids)):
                 if top[i] >= th["loose"]:
                     rows.append((ids[i], tids[best[i]], top[i], "assign"))
@@ -457,11 +513,12 @@ def _update_topics(ws: "Store", *, refit: bool, all_segments: bool, embedder: An
                         + " order by s.id").fetchall()
                     if pending:
                         ids = [r[0] for r in pending]
-                        x, n = cached_vectors(ws, emb, ids, [r[1] or "" for r in pending], progress=progress)
+                        texts = [strip_markup(r[1] or "") for r in pending]  # as the full fit embeds them
+                        x, n = cached_vectors(ws, emb, ids, texts, progress=progress)
                         st.counts["embedded"] += n
                         ok = st.without_empty(ids, x)
                         if len(ok):
-                            st.assign([ids[i] for i in ok], [pending[i][1] or "" for i in ok], x[ok])
+                            st.assign([ids[i] for i in ok], [texts[i] for i in ok], x[ok])
             out.update(st.counts)
         with conn:
             replay_edits(ws, counts["_run_id"])
