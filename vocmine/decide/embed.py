@@ -225,6 +225,11 @@ class MiniLMEmbedder:
                 self._export(target)
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            # onnxruntime takes every core by default; a Ray actor (which sets OMP_NUM_THREADS to its
+            # CPUs) or a user who set it gets that many threads, so workers do not oversubscribe.
+            threads = os.environ.get("OMP_NUM_THREADS", "")
+            if threads.isdigit() and int(threads) > 0:
+                opts.intra_op_num_threads = int(threads)
             session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             tok.enable_truncation(max_length=max_len)
