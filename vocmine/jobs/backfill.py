@@ -330,7 +330,11 @@ def _run_local(todo: list[Path], options: dict):
         yield worker.analyze(p)
 
 
-def _run_ray(todo: list[Path], options: dict, *, workers: int | None, address: str | None):
+def _run_ray(todo: list[Path], options: dict, *, workers: int | None, address: str | None, worker: type | None = None,
+             num_gpus: float | None = None):
+    """Run ``worker(**options)`` (default ``PartitionAnalyzer``) on a Ray Data actor pool over the
+    partitions ``todo``, one partition per call; yield each call's counts. ``num_gpus``: each
+    actor's share of a GPU (refused on a cluster without one)."""
     try:
         import ray
         import ray.data
@@ -352,11 +356,18 @@ def _run_ray(todo: list[Path], options: dict, *, workers: int | None, address: s
     bars = ctx.enable_progress_bars
     ctx.enable_progress_bars = False  # the caller's progress() reports; the library prints nothing
     try:
-        size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        resources = ray.cluster_resources()
+        if num_gpus is not None and not resources.get("GPU"):
+            raise ConfigError(f"num_gpus={num_gpus} but the Ray cluster has no GPU; leave num_gpus out to run on CPUs")
+        if num_gpus is not None:
+            size = workers or max(1, int(resources["GPU"] // num_gpus))
+        else:
+            size = workers or max(1, int(resources.get("CPU", 1)))
         size = min(size, len(todo))
         paths = ray.data.from_items([{"path": str(p)} for p in todo], override_num_blocks=len(todo))
-        ds = paths.map_batches(PartitionAnalyzer, fn_constructor_kwargs=options, batch_size=1,
-                            compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1, batch_format="numpy")
+        ds = paths.map_batches(worker or PartitionAnalyzer, fn_constructor_kwargs=options, batch_size=1,
+                               compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1, num_gpus=num_gpus,
+                               batch_format="numpy")
         for row in ds.iter_rows():
             yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
     finally:
