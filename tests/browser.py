@@ -105,15 +105,7 @@ class Browser:
 
     def wait_for(self, method: str, session: str | None, timeout: float) -> bool:
         """Wait (bounded) until an event named ``method`` has arrived; True when it did."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if any(e["method"] == method and e.get("sessionId") == session for e in self.events):
-                return True
-            ev = self._read(deadline)
-            if ev is None:
-                return False
-            if "method" in ev:
-                self.events.append(ev)
+        return self.wait_after(method, session, 0, timeout)
 
     def wait_after(self, method: str, session: str | None, start: int, timeout: float) -> bool:
         """Like ``wait_for``, counting only events that arrived after ``self.events[start]``."""

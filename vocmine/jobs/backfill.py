@@ -153,6 +153,16 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
     return paths
 
 
+def check_options(engine: str, workers: int | None, batch_size: int) -> None:
+    """``ConfigError`` for an unknown engine, or a batch size or worker count below 1."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}")
+
+
 def partitions(in_dir: str | os.PathLike) -> list[Path]:
     """Return the input partitions of ``in_dir``: its ``*.parquet`` files (not those whose name
     begins with ``.`` or ``_``), sorted by name."""
@@ -192,12 +202,7 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     """
     from vocmine.understand.sentiment import get_sentiment
 
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-    if workers is not None and workers < 1:
-        raise ConfigError(f"workers must be at least 1, not {workers}")
+    check_options(engine, workers, batch_size)
     t0 = time.perf_counter()
     parts = partitions(in_dir)
     out = Path(out_dir)

@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.backfill import ENGINES, _atomic, _run_ray, partitions
+from vocmine.jobs.backfill import _atomic, _run_ray, check_options, partitions
 
 if TYPE_CHECKING:
     from vocmine.core.store import Store
@@ -391,12 +391,7 @@ class PartitionAssigner:
 # -- shared ------------------------------------------------------------------------------------------
 
 def _check(engine: str, workers: int | None, batch_size: int, lang: str) -> None:
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-    if workers is not None and workers < 1:
-        raise ConfigError(f"workers must be at least 1, not {workers}")
+    check_options(engine, workers, batch_size)
     if lang not in LANGS:
         raise ConfigError(f"unknown topic language {lang!r}; available: {', '.join(LANGS)}")
 
