@@ -118,3 +118,19 @@ def test_segment_many_matches_segment_and_handles_empty():
 def test_segment_many_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="2 texts but 1 languages"):
         segment_many(["a", "b"], ["en"])
+
+
+def test_kiwi_takes_omp_num_threads_threads_and_the_same_tokens(monkeypatch):
+    """A Ray actor sets OMP_NUM_THREADS to its CPUs: Kiwi must keep to that many threads (else two
+    actors on two cores each run two threads) and tokenize exactly as with its default threads."""
+    from vocmine.understand.nlp import get_kiwi
+
+    texts = ["배송은 빨랐는데 생각보다 무겁고 마감이 별로예요", "사이즈가 작아요. 교환하고 싶어요"] * 20
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    one = get_kiwi.__wrapped__()
+    assert one.num_workers == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    default = get_kiwi.__wrapped__()
+    assert default.num_workers >= 1
+    assert [[(t.form, t.tag, t.start) for t in ts] for ts in one.tokenize(texts)] == \
+        [[(t.form, t.tag, t.start) for t in ts] for ts in default.tokenize(texts)]
