@@ -9,6 +9,11 @@ from fakes import GitHubApi, SiteServer
 # Offline, always: a test that tried the network would fail here, not hang.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# OpenBLAS picks its kernels by CPU, and on a CPU with AVX-512/AMX the small topic fixtures
+# cluster differently (float differences in the last bits move HDBSCAN's cut): the slices tests
+# and the demo's topic ids in docs/topics.md changed on such a machine. One kernel family for
+# every test machine keeps their expected topics the same; the fragility itself is an open note.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 os.environ.pop("VOCMINE_DB", None)
 os.environ.pop("VOCMINE_PSEUDONYM_KEY", None)
 
