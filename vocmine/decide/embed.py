@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from vocmine.core.errors import ModelError
+from vocmine.core.threads import thread_limit
 from vocmine.core.roles import Embedder  # noqa: F401  (the role, re-exported where embedders live)
 
 if TYPE_CHECKING:
@@ -225,11 +226,9 @@ class MiniLMEmbedder:
                 self._export(target)
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
-            # onnxruntime takes every core by default; a Ray actor (which sets OMP_NUM_THREADS to its
-            # CPUs) or a user who set it gets that many threads, so workers do not oversubscribe.
-            threads = os.environ.get("OMP_NUM_THREADS", "")
-            if threads.isdigit() and int(threads) > 0:
-                opts.intra_op_num_threads = int(threads)
+            threads = thread_limit()  # onnxruntime takes every core by default
+            if threads:
+                opts.intra_op_num_threads = threads
             session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             tok.enable_truncation(max_length=max_len)

@@ -11,6 +11,7 @@ import os
 import sys
 
 from vocmine.core.errors import ModelError
+from vocmine.core.threads import thread_limit
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,5 @@ def get_kiwi():
     except ImportError as exc:  # pragma: no cover - kiwipiepy is a core dependency
         raise ModelError("kiwipiepy is not installed; pip install kiwipiepy kiwipiepy-model") from exc
     log.debug("loading Kiwi")
-    # Kiwi analyses a list of texts on every core by default; a Ray actor (which sets
-    # OMP_NUM_THREADS to its CPUs) or a user who set it gets that many threads, so that workers
-    # do not oversubscribe the cores (as the MiniLM embedder does).
-    threads = os.environ.get("OMP_NUM_THREADS", "")
-    if threads.isdigit() and int(threads) > 0:
-        return Kiwi(num_workers=int(threads))
-    return Kiwi()
+    threads = thread_limit()  # Kiwi analyses a list of texts on every core by default
+    return Kiwi(num_workers=threads) if threads else Kiwi()
