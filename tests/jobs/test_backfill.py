@@ -206,8 +206,7 @@ try:
     import ray.data  # noqa: F401
 except ImportError:  # Ray is an optional extra; the tests above need none of it
     ray = None
-needs_ray = pytest.mark.skipif(ray is None,
-                               reason='Ray is not installed (an optional extra: pip install "vocmine[ray]")')
+needs_ray = pytest.mark.ray  # skipped without Ray (tests/conftest.py), run by .ci/run's Ray pass
 
 
 @pytest.fixture(scope="module")

@@ -307,7 +307,7 @@ except ImportError:  # Ray is an optional extra
     ray = None
 
 
-@pytest.mark.skipif(ray is None, reason='Ray is not installed (an optional extra: pip install "vocmine[ray]")')
+@pytest.mark.ray
 @pytest.mark.slow
 def test_backfill_on_ray_equals_analyze(corpus, reference, tmp_path):
     db = _copy(corpus, tmp_path / "voc.db")
