@@ -8,7 +8,9 @@ them into a workspace, learns the workspace's complaint adjectives once and expo
 rows as Parquet partitions of ``--partition-rows``. Then, each in a fresh process so that its peak
 memory is its own, the same partitions are analysed by the local engine and by the Ray engine
 with each ``--workers`` count (a local Ray cluster of that many CPUs); every run's segments and
-mentions are checked equal to the local run's.
+mentions are checked equal to the local run's. ``--local-one-thread`` adds, last, an in-process run
+with ``OMP_NUM_THREADS=1``: one Ray actor's thread count, so that Ray's own overhead can be told
+apart from the second thread the in-process run gives Kiwi and onnx.
 
 Prints one JSON line per run: ``analyze_s`` (the ``analyze_partitions`` call: it includes loading
 the models in each Ray actor, not starting Ray, which is ``ray_init_s``), rows/s over
@@ -102,7 +104,7 @@ def one(args) -> None:
 
     threading.Thread(target=sample, daemon=True).start()
     learned = json.loads((args.work / "learned.json").read_text(encoding="utf-8"))
-    out = args.work / f"out-{args.engine}-{args.n}"
+    out = args.work / (f"out-{args.engine}-{args.n}" + (f"-{args.tag}" if args.tag else ""))
     import shutil
 
     shutil.rmtree(out, ignore_errors=True)
@@ -157,7 +159,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/vocmine-scale"))
     ap.add_argument("--skip-build", action="store_true", help="reuse the partitions in --work")
     ap.add_argument("--no-local", action="store_true", help="skip the in-process run")
+    ap.add_argument("--local-one-thread", action="store_true",
+                    help="also run in-process with OMP_NUM_THREADS=1 (last), the thread count of one Ray actor")
     ap.add_argument("--one", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.work = args.work.resolve()
     if args.one:
@@ -169,16 +174,24 @@ def main() -> None:
     if not args.skip_build:
         print(json.dumps(prepare(args)), flush=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_DEDUP_LOGS="0")
-    runs = ([] if args.no_local else [("local", 1)]) + [("ray", int(n)) for n in args.workers.split(",") if n]
+    # (engine, workers, threads): threads None is the process default (every core for Kiwi and onnx);
+    # a Ray actor runs with OMP_NUM_THREADS=1 whatever is set here
+    runs = ([] if args.no_local else [("local", 1, None)]) + [("ray", int(n), None)
+                                                             for n in args.workers.split(",") if n]
+    if args.local_one_thread:
+        runs.append(("local", 1, 1))
     base = None
-    for engine, n in runs:
+    for engine, n, threads in runs:
+        run_env = env if threads is None else dict(env, OMP_NUM_THREADS=str(threads))
         p = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--work", str(args.work),
-                            "--one", engine, str(n)], capture_output=True, text=True, env=env)
+                            "--one", engine, str(n)] + (["--tag", f"{threads}t"] if threads else []),
+                           capture_output=True, text=True, env=run_env)
         lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
         if p.returncode != 0 or not lines:
             sys.exit(f"{engine} x{n} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
         row = json.loads(lines[-1][7:])
-        name = f"out-{engine}-{n}"
+        name = f"out-{engine}-{n}" + (f"-{threads}t" if threads else "")
+        row["omp_num_threads"] = threads
         if base is None:
             base = name
         else:
