@@ -86,6 +86,11 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
+def out_name(engine: str, n: int, tag: str = "") -> str:
+    """The output folder of one run under --work: ``out-ENGINE-N``, with ``-TAG`` for a tagged run."""
+    return f"out-{engine}-{n}" + (f"-{tag}" if tag else "")
+
+
 def one(args) -> None:
     """One run, in this (fresh) process: engine ``args.engine`` with ``args.n`` workers."""
     import resource
@@ -104,7 +109,7 @@ def one(args) -> None:
 
     threading.Thread(target=sample, daemon=True).start()
     learned = json.loads((args.work / "learned.json").read_text(encoding="utf-8"))
-    out = args.work / (f"out-{args.engine}-{args.n}" + (f"-{args.tag}" if args.tag else ""))
+    out = args.work / out_name(args.engine, args.n, args.tag)
     import shutil
 
     shutil.rmtree(out, ignore_errors=True)
@@ -183,14 +188,15 @@ def main() -> None:
     base = None
     for engine, n, threads in runs:
         run_env = env if threads is None else dict(env, OMP_NUM_THREADS=str(threads))
+        tag = f"{threads}t" if threads else ""
         p = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--work", str(args.work),
-                            "--one", engine, str(n)] + (["--tag", f"{threads}t"] if threads else []),
+                            "--one", engine, str(n)] + (["--tag", tag] if tag else []),
                            capture_output=True, text=True, env=run_env)
         lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
         if p.returncode != 0 or not lines:
             sys.exit(f"{engine} x{n} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
         row = json.loads(lines[-1][7:])
-        name = f"out-{engine}-{n}" + (f"-{threads}t" if threads else "")
+        name = out_name(engine, n, tag)
         row["omp_num_threads"] = threads
         if base is None:
             base = name
