@@ -20,6 +20,12 @@ os.environ.pop("VOCMINE_PSEUDONYM_KEY", None)
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml's addopts): one test process per core, at most 4. Every process
+    loads its own models (about 1 GB each) and many tests start subprocesses of their own."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 @pytest.hookimpl(tryfirst=True)  # before any fixture (the Ray cluster's) is set up
 def pytest_runtest_setup(item):
     """A ``@pytest.mark.ray`` test skips where Ray is not installed (it is an optional extra), except
