@@ -86,6 +86,18 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
+def _own_peak_mb() -> int:
+    """This process's peak RSS: VmHWM, which starts again at exec (``ru_maxrss`` keeps the forking
+    parent's peak across exec, so it reported the benchmark's parent, not the run)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def out_name(engine: str, n: int, tag: str = "") -> str:
     """The output folder of one run under --work: ``out-ENGINE-N``, with ``-TAG`` for a tagged run."""
     return f"out-{engine}-{n}" + (f"-{tag}" if tag else "")
@@ -93,7 +105,6 @@ def out_name(engine: str, n: int, tag: str = "") -> str:
 
 def one(args) -> None:
     """One run, in this (fresh) process: engine ``args.engine`` with ``args.n`` workers."""
-    import resource
 
     from vocmine.jobs.backfill import analyze_partitions
 
@@ -139,7 +150,7 @@ def one(args) -> None:
         "mentions": result["mentions"], "ray_init_s": round(init_s, 1), "analyze_s": round(secs, 1),
         "rows_per_s": round(result["feedback"] / secs, 1), "worker_steady_rows_per_s": steady,
         "worker_processes": len(firsts),
-        "driver_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "driver_peak_rss_mb": _own_peak_mb(),
         "actor_peak_rss_mb": round(peaks["actor"]), "tree_peak_rss_mb": round(peaks["tree"])}), flush=True)
 
 
