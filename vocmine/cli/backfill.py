@@ -6,7 +6,8 @@ import sys
 import click
 
 from vocmine.cli.main import _echo_json, _workspace
-from vocmine.jobs.backfill import ENGINES, PARTITION_ROWS
+from vocmine.jobs.backfill import PARTITION_ROWS
+from vocmine.jobs.partitioned import ENGINES
 
 
 @click.command()

@@ -64,12 +64,12 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from vocmine.core.errors import ConfigError
+from vocmine.jobs.partitioned import ENGINES, atomic, check_options, partitions, run_ray
 
 if TYPE_CHECKING:
     from vocmine.collect.sources.base import ColumnMap
@@ -85,7 +85,6 @@ COUNTS = ("feedback", "segments", "complaints", "mentions")
 # Rows per analyze_rows call inside a partition (the single-machine stage's batch).
 BATCH = 500
 PARTITION_ROWS = 10_000
-ENGINES = ("local", "ray")
 
 
 def _schemas():
@@ -145,31 +144,12 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
         part = rows[k:k + partition_rows]
         table = pa.Table.from_pylist([dict(zip(INPUT_COLUMNS, r)) for r in part], schema=schema)
         path = out / f"part-{n:05d}.parquet"
-        _atomic(path, partial(pq.write_table, table))
+        atomic(path, partial(pq.write_table, table))
         paths.append(path)
     for old in out.glob("part-*.parquet"):  # an earlier export's partitions past this one's: not pending now
         if old not in paths:
             old.unlink()
     return paths
-
-
-def check_options(engine: str, workers: int | None, batch_size: int) -> None:
-    """``ConfigError`` for an unknown engine, or a batch size or worker count below 1."""
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-    if workers is not None and workers < 1:
-        raise ConfigError(f"workers must be at least 1, not {workers}")
-
-
-def partitions(in_dir: str | os.PathLike) -> list[Path]:
-    """Return the input partitions of ``in_dir``: its ``*.parquet`` files (not those whose name
-    begins with ``.`` or ``_``), sorted by name."""
-    d = Path(in_dir)
-    if not d.is_dir():
-        raise ConfigError(f"backfill input {str(d)!r} is not a directory; give a directory of Parquet partitions")
-    return sorted(p for p in d.glob("*.parquet") if p.is_file() and not p.name.startswith((".", "_")))
 
 
 def fingerprint(sentiment: str | None, english_model: str | None, learned: dict[str, float]) -> str:
@@ -240,7 +220,7 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     if progress and parts:
         progress(len(done), len(parts))
     for info in (_run_local(todo, options) if engine == "local" else
-                 _run_ray(todo, options, workers=workers, address=address)):
+                 run_ray(todo, options, worker=PartitionAnalyzer, workers=workers, address=address)):
         done[info["partition"]] = info
         result["analyzed"] += 1
         if progress:
@@ -289,9 +269,9 @@ class PartitionAnalyzer:
         men_t = pa.Table.from_pylist([dict(zip(MENTION_COLUMNS, m)) for m in ments], schema=men_schema)
         fb_t = pa.Table.from_pylist([{"feedback_id": r[0], "content_hash": r[5]} for r in rows],
                                     schema=_feedback_schema())
-        _atomic(self.out_dir / "segments" / path.name, partial(pq.write_table, seg_t))
-        _atomic(self.out_dir / "mentions" / path.name, partial(pq.write_table, men_t))
-        _atomic(self.out_dir / "feedback" / path.name, partial(pq.write_table, fb_t))
+        atomic(self.out_dir / "segments" / path.name, partial(pq.write_table, seg_t))
+        atomic(self.out_dir / "mentions" / path.name, partial(pq.write_table, men_t))
+        atomic(self.out_dir / "feedback" / path.name, partial(pq.write_table, fb_t))
         secs = time.perf_counter() - t0
         from vocmine.understand.analyze import ANALYZER
 
@@ -300,7 +280,7 @@ class PartitionAnalyzer:
                 "analyzer": ANALYZER, "sentiment": self.sentiment or "lexicon", "english_model": self.english_model,
                 "input_bytes": path.stat().st_size, "pid": os.getpid(),
                 "started": round(time.time() - secs, 3), "seconds": round(secs, 3)}
-        _atomic(_marker(self.out_dir, path), lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
+        atomic(_marker(self.out_dir, path), lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
         return counts
 
     def __call__(self, batch: dict) -> dict[str, list]:
@@ -335,65 +315,8 @@ def _run_local(todo: list[Path], options: dict):
         yield worker.analyze(p)
 
 
-def _run_ray(todo: list[Path], options: dict, *, workers: int | None, address: str | None, worker: type | None = None,
-             num_gpus: float | None = None):
-    """Run ``worker(**options)`` (default ``PartitionAnalyzer``) on a Ray Data actor pool over the
-    partitions ``todo``, one partition per call; yield each call's counts. ``num_gpus``: each
-    actor's share of a GPU (refused on a cluster without one)."""
-    try:
-        import ray
-        import ray.data
-    except ImportError as exc:
-        raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
-    if not todo:
-        return
-    started = False
-    if address is not None or not ray.is_initialized():
-        if ray.is_initialized():
-            raise ConfigError(f"Ray is already initialised in this process; call without address= to use it, "
-                              f"or ray.shutdown() first to join {address!r}")
-        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
-        if address is None:  # a local cluster of this machine's CPUs (``workers`` of them when given)
-            kwargs["num_cpus"] = workers
-        ray.init(address=address, **kwargs)
-        started = True
-    ctx = ray.data.DataContext.get_current()
-    bars = ctx.enable_progress_bars
-    ctx.enable_progress_bars = False  # the caller's progress() reports; the library prints nothing
-    try:
-        resources = ray.cluster_resources()
-        if num_gpus is not None and not resources.get("GPU"):
-            raise ConfigError(f"num_gpus={num_gpus} but the Ray cluster has no GPU; leave num_gpus out to run on CPUs")
-        if num_gpus is not None:
-            size = workers or max(1, int(resources["GPU"] // num_gpus))
-        else:
-            size = workers or max(1, int(resources.get("CPU", 1)))
-        size = min(size, len(todo))
-        paths = ray.data.from_items([{"path": str(p)} for p in todo], override_num_blocks=len(todo))
-        ds = paths.map_batches(worker or PartitionAnalyzer, fn_constructor_kwargs=options, batch_size=1,
-                               compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1, num_gpus=num_gpus,
-                               batch_format="numpy")
-        for row in ds.iter_rows():
-            yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
-    finally:
-        ctx.enable_progress_bars = bars
-        if started:
-            ray.shutdown()
-
-
 def _marker(out: Path, part: Path) -> Path:
     return out / "_done" / f"{part.stem}.json"
-
-
-def _atomic(path: Path, write: Callable[[str], Any]) -> None:
-    """Write ``path`` through ``write(tmp)`` under a hidden temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 # -- the load into a workspace ----------------------------------------------------------------------------
@@ -656,7 +579,7 @@ def _mark_loaded(root: Path, an_dir: Path, ws: "Store") -> None:
     """Remember, in ``OUT/_loaded.json``, that every finished partition is now loaded into ``ws``."""
     done, _loaded = _loaded_state(root, an_dir, ws)
     blob = json.dumps({"workspace": str(Path(ws.path).resolve()), "partitions": done}, indent=1)
-    _atomic(root / "_loaded.json", lambda tmp: Path(tmp).write_text(blob, encoding="utf-8"))
+    atomic(root / "_loaded.json", lambda tmp: Path(tmp).write_text(blob, encoding="utf-8"))
 
 
 def _rows(path: Path) -> int:

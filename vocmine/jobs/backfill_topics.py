@@ -25,7 +25,7 @@ and give it to this topic only if none forms) or ``outlier``. ``pandas.read_parq
 reads both languages; the ``_done`` folders and temporary ``.`` names are skipped by Arrow.
 
 Commit and resume are the first slice's: each file is written under a temporary name and
-renamed into place (``backfill._atomic``), the marker last; a run skips the partitions that have
+renamed into place (``partitioned.atomic``), the marker last; a run skips the partitions that have
 a marker and refuses an output directory written with other settings (a fingerprint in each
 marker: embedder, its fitted state, batch size for vectors; topic ids, centroids and thresholds for
 assignments).
@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.backfill import _atomic, _run_ray, check_options, partitions
+from vocmine.jobs.partitioned import atomic, check_options, partitions, run_ray
 
 if TYPE_CHECKING:
     from vocmine.core.store import Store
@@ -235,7 +235,7 @@ class PartitionEmbedder:
         vectors = pa.ListArray.from_arrays(offsets, pa.array(x.ravel(), pa.float32()))
         table = pa.Table.from_arrays([pa.array([k[0] for k in keys], pa.int64()), pa.array([k[1] for k in keys],
                                       pa.int32()), vectors], schema=_vector_schema())
-        _atomic(self.out_dir / path.name, partial(pq.write_table, table))
+        atomic(self.out_dir / path.name, partial(pq.write_table, table))
         secs = time.perf_counter() - t0
         counts = {"partition": path.stem, "segments": len(keys), "texts": len(set(texts)), "dim": dim}
         info = {**counts, "embedder": self.embedder.name, "state": self.state_sha, "lang": self.lang,
@@ -373,7 +373,7 @@ class PartitionAssigner:
         table = pa.Table.from_pydict({
             "feedback_id": [k[0] for k in keys], "idx": [k[1] for k in keys], "topic_id": tids,
             "score": [round(float(s), 4) for s in scores], "method": methods}, schema=_assignment_schema())
-        _atomic(self.out_dir / path.name, partial(pq.write_table, table))
+        atomic(self.out_dir / path.name, partial(pq.write_table, table))
         secs = time.perf_counter() - t0
         counts = {"partition": path.stem, "segments": len(keys), **{m: methods.count(m) for m in METHODS}}
         info = {**counts, "fingerprint": self.fingerprint, "pid": os.getpid(), "started": round(time.time() - secs, 3),
@@ -397,7 +397,7 @@ def _check(engine: str, workers: int | None, batch_size: int, lang: str) -> None
 
 
 def _commit_marker(out: Path, part: Path, info: dict) -> None:
-    _atomic(out / "_done" / f"{part.stem}.json",
+    atomic(out / "_done" / f"{part.stem}.json",
             lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
 
 
@@ -429,7 +429,7 @@ def _drive(worker: type, todo: list[Path], options: dict, parts: list[Path], don
     n_done = len(done)
     if progress and parts:
         progress(n_done, len(parts))
-    runs = _run_local(worker, todo, options) if engine == "local" else _run_ray(
+    runs = _run_local(worker, todo, options) if engine == "local" else run_ray(
         todo, options, workers=workers, address=address, worker=worker, num_gpus=num_gpus)
     for info in runs:
         n_done += 1

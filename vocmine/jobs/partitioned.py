@@ -1,0 +1,95 @@
+"""What the backfill's partitioned jobs share: the engines, the option checks, the partition
+listing, the atomic commit of a partition's files, and the Ray Data actor pool that runs a
+worker class over partition paths.
+
+``vocmine.jobs.backfill`` (the analyze map and the load) and ``vocmine.jobs.backfill_topics``
+(the embedding and assignment maps) both build on it; it imports neither, so ``backfill`` can
+run the topic maps without an import cycle.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from vocmine.core.errors import ConfigError
+
+ENGINES = ("local", "ray")
+
+
+def check_options(engine: str, workers: int | None, batch_size: int) -> None:
+    """``ConfigError`` for an unknown engine, or a batch size or worker count below 1."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}")
+
+
+def partitions(in_dir: str | os.PathLike) -> list[Path]:
+    """Return the input partitions of ``in_dir``: its ``*.parquet`` files (not those whose name
+    begins with ``.`` or ``_``), sorted by name."""
+    d = Path(in_dir)
+    if not d.is_dir():
+        raise ConfigError(f"backfill input {str(d)!r} is not a directory; give a directory of Parquet partitions")
+    return sorted(p for p in d.glob("*.parquet") if p.is_file() and not p.name.startswith((".", "_")))
+
+
+def atomic(path: Path, write: Callable[[str], Any]) -> None:
+    """Write ``path`` through ``write(tmp)`` under a hidden temporary name, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        write(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | None, address: str | None,
+            num_gpus: float | None = None):
+    """Run ``worker(**options)`` on a Ray Data actor pool over the partitions ``todo``, one partition
+    per call (the worker is a callable class: ``worker(batch)`` gets ``{"path": [one path]}`` and
+    returns its counts); yield each call's counts. ``num_gpus``: each actor's share of a GPU
+    (refused on a cluster without one)."""
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
+    if not todo:
+        return
+    started = False
+    if address is not None or not ray.is_initialized():
+        if ray.is_initialized():
+            raise ConfigError(f"Ray is already initialised in this process; call without address= to use it, "
+                              f"or ray.shutdown() first to join {address!r}")
+        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
+        if address is None:  # a local cluster of this machine's CPUs (``workers`` of them when given)
+            kwargs["num_cpus"] = workers
+        ray.init(address=address, **kwargs)
+        started = True
+    ctx = ray.data.DataContext.get_current()
+    bars = ctx.enable_progress_bars
+    ctx.enable_progress_bars = False  # the caller's progress() reports; the library prints nothing
+    try:
+        resources = ray.cluster_resources()
+        if num_gpus is not None and not resources.get("GPU"):
+            raise ConfigError(f"num_gpus={num_gpus} but the Ray cluster has no GPU; leave num_gpus out to run on CPUs")
+        if num_gpus is not None:
+            size = workers or max(1, int(resources["GPU"] // num_gpus))
+        else:
+            size = workers or max(1, int(resources.get("CPU", 1)))
+        size = min(size, len(todo))
+        paths = ray.data.from_items([{"path": str(p)} for p in todo], override_num_blocks=len(todo))
+        ds = paths.map_batches(worker, fn_constructor_kwargs=options, batch_size=1,
+                               compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1, num_gpus=num_gpus,
+                               batch_format="numpy")
+        for row in ds.iter_rows():
+            yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
+    finally:
+        ctx.enable_progress_bars = bars
+        if started:
+            ray.shutdown()
