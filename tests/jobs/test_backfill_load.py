@@ -287,6 +287,90 @@ def test_a_killed_backfill_resumes_without_redoing_finished_partitions(corpus, t
     assert_same(snapshot(db), snapshot(ref))
 
 
+def _stored_vectors(db: Path, embedder: str) -> dict:
+    import numpy as np
+
+    with vocmine.open(db) as ws:
+        return {(f, i): np.frombuffer(v, dtype=np.float32) for f, i, v in ws.db.conn.execute(
+            "select s.feedback_id, s.idx, e.vector from embeddings e join segments s on s.id = e.segment_id "
+            "where e.embedder = ?", (embedder,))}
+
+
+def _partition_vectors(vec_dir: Path) -> dict:
+    from vocmine.jobs.backfill_topics import read_vectors
+
+    out = {}
+    for p in sorted(vec_dir.glob("*.parquet")):
+        keys, x = read_vectors(p)
+        out.update({k: x[j] for j, k in enumerate(keys)})
+    return out
+
+
+def test_backfill_with_topics_embeds_by_partition_and_the_stage_reuses_the_vectors(corpus, tmp_path):
+    import numpy as np
+
+    from vocmine.decide.topic_stage import eligible_segments
+
+    db, out = _copy(corpus, tmp_path / "voc.db"), tmp_path / "bf"
+    lines: list[str] = []
+    r = backfill(db, out=out, partition_rows=90, topics=True, progress=lines.append)
+    en, ko = r["embedded"]["en"], r["embedded"]["ko"]
+    assert (en["partitions"], en["embedded"]) == (4, 4) and en["segments"] > 20
+    assert en["stored"] == en["segments"]
+    assert "first topic fit" in ko["skipped"]  # kiwi-lsa: no fit to embed with before the first one
+    tp = r["topics"]
+    assert tp["topics"] > 0 and {"embed", "topics"} <= set(r["seconds"])
+    assert any(line.startswith("embed en (local): 4 partitions embedded") for line in lines), lines
+    # The English vectors in the workspace are the partitions' own: the stage embedded none again.
+    stored, parts = _stored_vectors(db, en["embedder"]), _partition_vectors(out / "vectors" / "en")
+    assert stored.keys() == parts.keys()
+    assert all(np.array_equal(stored[k], parts[k]) for k in parts)
+    with vocmine.open(db) as ws:
+        eligible = eligible_segments(ws, False)
+        placed = ws.db.conn.execute("select count(*) from segment_topics").fetchone()[0]
+        korean = sum(1 for _, _, lang in eligible if lang == "ko")
+    assert placed == len(eligible) and tp["assigned"] + tp["outliers"] == len(eligible)
+    assert 0 < tp["embedded"] <= korean  # only the Korean segments were embedded on the driver
+    # Again: nothing to analyse or embed in English; Korean now has its fit and is embedded by partition.
+    again = backfill(db, out=out, partition_rows=90, topics=True)
+    assert again["embedded"]["en"]["embedded"] == 0 and again["embedded"]["en"]["skipped"] == 4
+    assert again["embedded"]["ko"]["embedded"] == 4 and again["embedded"]["ko"]["stored"] > 0
+    assert again["topics"]["embedded"] == 0 and again["topics"]["new_topics"] == 0
+    with vocmine.open(db) as ws:
+        assert ws.db.conn.execute("select count(*) from segment_topics").fetchone()[0] == placed
+
+
+def test_cli_backfill_topics_prints_the_stage_and_refuses_gpus_off_ray(corpus, tmp_path):
+    db = _copy(corpus, tmp_path / "voc.db")
+    base = ["--db", str(db), "backfill", "--out", str(tmp_path / "bf"), "--partition-rows", "160"]
+    res = CliRunner().invoke(_cli(), base + ["--num-gpus", "0.5"])
+    assert res.exit_code == 1 and "num_gpus" in res.stderr and "engine='ray'" in res.stderr
+    assert not (tmp_path / "bf").exists()
+    res = CliRunner().invoke(_cli(), base + ["--topics"])
+    assert res.exit_code == 0, res.output
+    assert "embed en (local): 2 partitions embedded" in res.stderr
+    assert "topics: " in res.stdout and "segments placed" in res.stdout
+
+
+def test_vectors_of_a_row_changed_since_the_export_are_not_stored(corpus, tmp_path):
+    from vocmine.jobs.backfill_topics import embed_partitions, load_vectors
+
+    db = _copy(corpus, tmp_path / "voc.db")
+    out = tmp_path / "bf"
+    backfill(db, out=out, partition_rows=90)
+    name = embed_partitions(out / "analysis" / "segments", out, lang="en")["embedder"]
+    parts = _partition_vectors(out / "vectors" / "en")
+    fid, idx = sorted(parts)[0]
+    with vocmine.open(db) as ws:  # the segment now holds other text than the one embedded
+        with ws.db.conn:
+            ws.db.conn.execute("update segments set text = 'Something else entirely.' where feedback_id = ? "
+                               "and idx = ?", (fid, idx))
+        n = load_vectors(ws, out / "vectors" / "en", out / "analysis" / "segments")
+    assert n == len(parts) - 1
+    stored = _stored_vectors(db, name)
+    assert (fid, idx) not in stored and len(stored) == n
+
+
 def test_engine_ray_without_ray_fails_at_once_with_the_install_hint(corpus, tmp_path, monkeypatch):
     for name in ("ray", "ray.data"):
         monkeypatch.setitem(sys.modules, name, None)  # `import ray` raises ImportError
@@ -317,7 +401,13 @@ def test_backfill_on_ray_equals_analyze(corpus, reference, tmp_path):
     try:
         with vocmine.open(db) as ws:
             result = backfill(ws, (), out=tmp_path / "bf", engine="ray", workers=1, partition_rows=160)
+        assert (result["engine"], result["partitions"], result["analyzed"]) == ("ray", 2, 2)
+        assert_same(snapshot(db), reference[1])
+        # --topics on Ray: the analysis is done, the English embeddings run on the actors
+        with vocmine.open(db) as ws:
+            topics = backfill(ws, (), out=tmp_path / "bf", engine="ray", workers=1, topics=True)
     finally:
         ray.shutdown()
-    assert (result["engine"], result["partitions"], result["analyzed"]) == ("ray", 2, 2)
-    assert_same(snapshot(db), reference[1])
+    en = topics["embedded"]["en"]
+    assert (en["engine"], en["embedded"]) == ("ray", 2) and en["stored"] == en["segments"] > 20
+    assert topics["topics"]["topics"] > 0

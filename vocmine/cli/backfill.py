@@ -21,6 +21,10 @@ from vocmine.jobs.partitioned import ENGINES
 @click.option("--address", help="The Ray cluster to join ('auto', 'ray://head:10001'; default: a local one).")
 @click.option("--partition-rows", type=click.IntRange(min=1), default=PARTITION_ROWS, show_default=True,
               help="Feedback rows per partition: the unit that is analysed, committed and resumed.")
+@click.option("--topics", is_flag=True,
+              help="Then the topic stage: embed on the same engine, discover topics on a sample here, place every segment.")
+@click.option("--num-gpus", type=click.FloatRange(min=0, min_open=True),
+              help="With --engine ray --topics: each embedding actor's share of a GPU.")
 @click.option("--source", help="Source name stored with each row (default: the file name without extension).")
 @click.option("--text", help="Column with the feedback text (default: detected).")
 @click.option("--title", help="Column with a review title.")
@@ -32,15 +36,17 @@ from vocmine.jobs.partitioned import ENGINES
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str, workers: int | None,
-             address: str | None, partition_rows: int, source: str | None, id_: str | None, as_json: bool,
-             **columns: str | None) -> None:
+             address: str | None, partition_rows: int, topics: bool, num_gpus: float | None, source: str | None,
+             id_: str | None, as_json: bool, **columns: str | None) -> None:
     """Ingest INPUT files and analyse everything not analysed yet, in partitions, in this process
     or on a Ray cluster, then load the analysis into the workspace.
 
     The workspace ends up as 'vocmine ingest' and 'vocmine analyze' would leave it. Rejected rows
     are reported as 'vocmine ingest' reports them. Without INPUT, it analyses what the workspace
     already holds. Run it again after a failure: finished partitions are not analysed again.
-    The column options are those of 'vocmine ingest' (ingest first for the others).
+    The column options are those of 'vocmine ingest' (ingest first for the others). With --topics
+    the topic stage follows, as 'vocmine topics update' runs it, with the embeddings done on the
+    engine.
     """
     from vocmine.cli.progress import Progress
     from vocmine.collect.sources.base import ColumnMap
@@ -52,7 +58,8 @@ def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str,
         with Progress(sys.stderr, quiet=quiet) as prog:
             result = run_backfill(ws, inputs, out=out, engine=engine, workers=workers, address=address,
                                   partition_rows=partition_rows, source=source,
-                                  columns=ColumnMap(id=id_, **columns), progress=prog)
+                                  columns=ColumnMap(id=id_, **columns), topics=topics, num_gpus=num_gpus,
+                                  progress=prog)
     finally:
         ws.close()
     ing = result["ingest"]
@@ -72,6 +79,10 @@ def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str,
                        f"{result['segments']:,} segments, {result['mentions']:,} phrase mentions"
                        + (f"; {result['stale']:,} rows changed since the export, left for 'vocmine analyze'"
                           if result["stale"] else ""))
+        if result.get("topics"):
+            tp = result["topics"]
+            click.echo(f"topics: {tp.get('topics', 0):,} topics ({tp.get('new_topics', 0):,} new), "
+                       f"{tp.get('assigned', 0):,} segments placed, {tp.get('outliers', 0):,} outliers")
     if ing and ing["inserted"] + ing["updated"] + ing["unchanged"] == 0 and ing["rejected"]:
         raise click.ClickException(
             f"nothing stored: all {ing['rejected']} rows were rejected (reasons above; 'vocmine rejects' lists them)")

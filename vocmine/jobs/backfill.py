@@ -443,8 +443,8 @@ def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skippe
 def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.PathLike] = (), *,
              out: str | os.PathLike, engine: str = "local", workers: int | None = None, address: str | None = None,
              partition_rows: int = PARTITION_ROWS, source: str | None = None,
-             columns: "ColumnMap | dict[str, str] | None" = None,
-             progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
+             columns: "ColumnMap | dict[str, str] | None" = None, topics: bool = False,
+             num_gpus: float | None = None, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Ingest ``inputs`` into the workspace, analyse everything it holds unanalysed as Parquet
     partitions (in this process or on Ray), and load the analysis into the workspace; returns counts.
 
@@ -455,6 +455,15 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     ``workers``, ``address`` as there; the learned words are the workspace's), and
     ``load_analysis`` writes them into the workspace, as ``vocmine analyze`` would have.
 
+    With ``topics``, the topic stage follows: the segments it works on are embedded as a map over
+    ``OUT/analysis/segments`` on the same engine (``embed_partitions``, into ``OUT/vectors``;
+    ``num_gpus`` is each Ray actor's share of a GPU), the vectors are stored in the workspace
+    (``load_vectors``), and ``update_topics`` runs here, on the driver: it discovers topics on a
+    sample (at most 20,000 segments, as ever) and places every segment using the stored vectors,
+    embedding nothing again. A language whose embedder is fitted on the workspace (``kiwi-lsa``, the
+    Korean default) has no fit to embed with before its first topic fit: that first time the stage
+    fits and embeds it here; later backfills embed it on the engine too.
+
     Resumable: run it again after a failure or a kill. The partitions a killed run finished are
     loaded first (``resumed``), so they are never analysed again; what is still pending is
     exported and analysed. ``progress(line)`` gets one line per step as it ends (and
@@ -463,7 +472,9 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     The result: ``ingest`` (the IngestResult's counts and messages), ``resumed`` (what was loaded
     from an earlier run, or None), ``partitions`` (exported now), ``skipped`` (of those, already
     analysed), ``analyzed``, ``loaded`` (feedback rows written), ``unchanged``, ``stale``,
-    ``segments``, ``mentions``, ``phrases``, ``engine`` and ``seconds`` per step.
+    ``segments``, ``mentions``, ``phrases``, ``engine`` and ``seconds`` per step; with ``topics``,
+    also ``embedded`` (per topic language: ``embed_partitions``'s counts and ``stored``, the vectors
+    stored in the workspace, or ``skipped`` and why) and ``topics`` (``update_topics``'s counts).
     """
     from vocmine.collect.intake import ingest
     from vocmine.core.store import Store
@@ -481,6 +492,9 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
         raise ConfigError(f"partition_rows must be at least 1, not {partition_rows}")
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be at least 1, not {workers}")
+    if num_gpus is not None and not (topics and engine == "ray" and num_gpus > 0):
+        raise ConfigError("num_gpus is each Ray actor's share of a GPU for the embeddings: give a number above 0, "
+                          "with engine='ray' and topics")
     files = [Path(p) for p in inputs]
     for f in files:
         if not f.is_file():
@@ -543,6 +557,20 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
         st.end(f"load: {ld['feedback']:,} rows loaded, {ld['unchanged']:,} already in, {ld['stale']:,} changed "
                f"since the export, {ld['phrases']:,} phrases")
         _mark_loaded(root, an_dir, ws)
+        if topics:
+            t0 = time.monotonic()
+            result["embedded"] = _embed_for_topics(ws, root, an_dir, st, engine=engine, workers=workers,
+                                                   address=address, num_gpus=num_gpus)
+            step("embed", t0)
+            from vocmine.decide.topic_stage import update_topics
+
+            t0 = time.monotonic()
+            bar = st.start("topics")
+            tp = update_topics(ws, progress=bar)
+            result["topics"] = tp
+            step("topics", t0)
+            st.end(f"topics: {tp.get('topics', 0):,} topics, {tp.get('new_topics', 0):,} new, "
+                   f"{tp.get('assigned', 0):,} segments placed, {tp.get('embedded', 0):,} embedded here")
     finally:
         if own:
             ws.close()
@@ -551,6 +579,36 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
                    "segments": ld["segments"], "mentions": ld["mentions"], "phrases": ld["phrases"],
                    "out": str(root), "seconds": seconds})
     return result
+
+
+def _embed_for_topics(ws: "Store", root: Path, an_dir: Path, st: Any, *, engine: str, workers: int | None,
+                      address: str | None, num_gpus: float | None) -> dict[str, Any]:
+    """Embed the topic stage's segments of each topic language on ``engine`` and store the vectors
+    in ``ws``; returns per language the counts, or ``skipped`` with the reason."""
+    from vocmine.decide.embed import get_embedder
+    from vocmine.decide.topic_stage import _workspace_fitted
+    from vocmine.jobs.backfill_topics import LANGS, embed_partitions, load_vectors
+
+    seg_dir = an_dir / "segments"
+    out: dict[str, Any] = {}
+    if not partitions(seg_dir):
+        return out
+    for lang in LANGS:
+        emb = get_embedder(None, lang)
+        if _workspace_fitted(emb):
+            name = emb.name if emb.name.endswith(f":{lang}") else f"{emb.name}:{lang}"
+            if ws.db.conn.execute("select 1 from embedder_states where name = ?", (name,)).fetchone() is None:
+                out[lang] = {"skipped": f"{name} is fitted by the first topic fit: embedded there"}
+                continue
+        label = f"embed {lang} ({engine})"
+        bar = st.start(label)
+        r = embed_partitions(seg_dir, root, lang=lang, engine=engine, workers=workers, address=address,
+                             num_gpus=num_gpus, ws=ws, progress=bar)
+        r["stored"] = load_vectors(ws, root / "vectors" / lang, seg_dir)
+        out[lang] = r
+        st.end(f"{label}: {r['embedded']:,} partitions embedded, {r['skipped']:,} already done, "
+               f"{r['segments']:,} segments, {r['stored']:,} vectors stored")
+    return out
 
 
 def _loaded_state(root: Path, an_dir: Path, ws: "Store") -> tuple[dict[str, str], dict[str, str]]:

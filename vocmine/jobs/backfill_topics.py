@@ -251,10 +251,16 @@ class PartitionEmbedder:
         return {k: [f[k] for f in found] for k in ("partition", "segments", "texts", "dim")}
 
 
-def load_vectors(ws: "Store", vec_dir: str | os.PathLike) -> int:
+def load_vectors(ws: "Store", vec_dir: str | os.PathLike, seg_dir: str | os.PathLike | None = None) -> int:
     """Store the vectors of ``vec_dir`` (``OUT/vectors/LANG``) in the workspace's ``embeddings``
     table, for the segments the workspace has (matched by feedback id and index), so that the
-    topic stage uses them instead of embedding again. Returns how many were stored."""
+    topic stage uses them instead of embedding again. Returns how many were stored.
+
+    With ``seg_dir`` (the ``OUT/segments`` the vectors were embedded from), a vector is stored only
+    where the workspace's segment has the text that was embedded: a row changed since the export
+    (the load leaves it to ``vocmine analyze``) keeps no vector of its old text."""
+    import pyarrow.parquet as pq
+
     d = Path(vec_dir)
     conn = ws.db.conn
     n = 0
@@ -264,10 +270,17 @@ def load_vectors(ws: "Store", vec_dir: str | os.PathLike) -> int:
             continue
         name = json.loads(mark.read_text(encoding="utf-8"))["embedder"]
         keys, x = read_vectors(p)
-        ids = dict(((f, i), s) for s, f, i in conn.execute("select id, feedback_id, idx from segments where "
-                                                           "feedback_id between ? and ?",
-                                                           (min((k[0] for k in keys), default=0),
-                                                            max((k[0] for k in keys), default=-1))))
+        embedded: dict[tuple[int, int], str] | None = None
+        if seg_dir is not None:
+            t = pq.read_table(Path(seg_dir) / p.name, columns=["feedback_id", "idx", "text"]).to_pydict()
+            embedded = {(int(f), int(i)): s for f, i, s in zip(t["feedback_id"], t["idx"], t["text"])}
+        ids = {}
+        for s, f, i, text in conn.execute("select id, feedback_id, idx, text from segments where "
+                                          "feedback_id between ? and ?",
+                                          (min((k[0] for k in keys), default=0),
+                                           max((k[0] for k in keys), default=-1))):
+            if embedded is None or embedded.get((f, i)) == text:
+                ids[(f, i)] = s
         rows = [(ids[k], name, int(x.shape[1]), x[j].tobytes()) for j, k in enumerate(keys) if k in ids]
         with conn:
             conn.executemany("insert or replace into embeddings (segment_id, embedder, dim, vector) values (?,?,?,?)",
