@@ -7,10 +7,13 @@ reviews and Korean NSMC reviews, six in ten with one more sentence of another re
 them into a workspace, learns the workspace's complaint adjectives once and exports the pending
 rows as Parquet partitions of ``--partition-rows``. Then, each in a fresh process so that its peak
 memory is its own, the same partitions are analysed by the local engine and by the Ray engine
-with each ``--workers`` count (a local Ray cluster of that many CPUs); every run's segments and
-mentions are checked equal to the local run's. ``--local-one-thread`` adds, last, an in-process run
-with ``OMP_NUM_THREADS=1``: one Ray actor's thread count, so that Ray's own overhead can be told
-apart from the second thread the in-process run gives Kiwi and onnx.
+with each ``--workers`` count (a local Ray cluster of this machine's CPUs, or of N when that is
+more; each of the N actors gets an equal share of them, ``partitioned.actor_cpus``, so one worker
+runs with every core as threads, as the in-process run does); every run's segments and mentions
+are checked equal to the local run's. ``--local-one-thread`` adds an in-process run with
+``OMP_NUM_THREADS=1``, one thread as a one-CPU actor has, so that Ray's own overhead can be told
+apart from the threads. ``--load`` adds, last, the load of the in-process run's output into a
+copy of the prepared workspace (``load_analysis``, as ``vocmine backfill`` runs it), timed.
 
 Prints one JSON line per run: ``analyze_s`` (the ``analyze_partitions`` call: it includes loading
 the models in each Ray actor, not starting Ray, which is ``ray_init_s``), rows/s over
@@ -129,7 +132,7 @@ def one(args) -> None:
         import ray
 
         t0 = time.perf_counter()
-        ray.init(num_cpus=args.n, include_dashboard=False, logging_level="WARNING")
+        ray.init(num_cpus=max(args.n, os.cpu_count() or 1), include_dashboard=False, logging_level="WARNING")
         init_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = analyze_partitions(args.work / "in", out, engine=args.engine, workers=args.n, learned=learned)
@@ -152,6 +155,33 @@ def one(args) -> None:
         "worker_processes": len(firsts),
         "driver_peak_rss_mb": _own_peak_mb(),
         "actor_peak_rss_mb": round(peaks["actor"]), "tree_peak_rss_mb": round(peaks["tree"])}), flush=True)
+
+
+def load(args) -> None:
+    """The load, in this (fresh) process: the in-process run's output into a copy of the prepared
+    workspace, through ``load_analysis`` as ``vocmine backfill`` runs it."""
+    import shutil
+
+    import vocmine
+    from vocmine.jobs.backfill import load_analysis
+
+    src, db = args.work / "vocmine.db", args.work / "load.db"
+    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    with vocmine.open(src) as ws:  # a checkpointed copy: the WAL folded into the file
+        ws.db.conn.execute("pragma wal_checkpoint(truncate)")
+    t0 = time.perf_counter()
+    shutil.copyfile(src, db)
+    copy_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with vocmine.open(db) as ws:
+        r = load_analysis(ws, args.work / out_name("local", 1))
+    secs = time.perf_counter() - t0
+    print("RESULT " + json.dumps({
+        "engine": "load", "rows": r["feedback"], "segments": r["segments"], "mentions": r["mentions"],
+        "phrases": r["phrases"], "copy_s": round(copy_s, 1), "load_s": round(secs, 1),
+        "rows_per_s": round(r["feedback"] / secs, 1), "segments_per_s": round(r["segments"] / secs, 1),
+        "driver_peak_rss_mb": _own_peak_mb(), "db_mb": round(db.stat().st_size / 2**20)}), flush=True)
 
 
 def same_as(work: Path, a: str, b: str) -> bool:
@@ -177,13 +207,15 @@ def main() -> None:
     ap.add_argument("--no-local", action="store_true", help="skip the in-process run")
     ap.add_argument("--local-one-thread", action="store_true",
                     help="also run in-process with OMP_NUM_THREADS=1 (last), the thread count of one Ray actor")
+    ap.add_argument("--load", action="store_true",
+                    help="also time the load of the in-process output into a copy of the workspace (last)")
     ap.add_argument("--one", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.work = args.work.resolve()
     if args.one:
         args.engine, args.n = args.one[0], int(args.one[1])
-        one(args)
+        load(args) if args.engine == "load" else one(args)
         return
     print(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                       "load_avg_1m": round(os.getloadavg()[0], 2)}), flush=True)
@@ -196,6 +228,8 @@ def main() -> None:
                                                              for n in args.workers.split(",") if n]
     if args.local_one_thread:
         runs.append(("local", 1, 1))
+    if args.load:
+        runs.append(("load", 1, None))
     base = None
     for engine, n, threads in runs:
         run_env = env if threads is None else dict(env, OMP_NUM_THREADS=str(threads))
@@ -209,7 +243,9 @@ def main() -> None:
         row = json.loads(lines[-1][7:])
         name = out_name(engine, n, tag)
         row["omp_num_threads"] = threads
-        if base is None:
+        if engine == "load":
+            pass
+        elif base is None:
             base = name
         else:
             row["same_as_" + base] = same_as(args.work, base, name)

@@ -290,3 +290,39 @@ def test_a_worker_killed_mid_partition_is_restarted_and_nothing_is_lost_or_doubl
     pids = [json.loads(p.read_text())["pid"] for p in (rout / "_done").iterdir()]
     assert len(pids) == 4 and pids.count(killed[0]) < 4
     assert not [p for p in rout.rglob(".*")]
+
+
+def test_each_actor_asks_for_an_equal_share_of_the_cluster_cpus_within_one_node():
+    from vocmine.jobs.partitioned import actor_cpus
+
+    two = [{"CPU": 2.0}]
+    assert actor_cpus({"CPU": 2.0}, two, 1) == 2  # one worker uses the machine, as the local engine does
+    assert actor_cpus({"CPU": 2.0}, two, 2) == 1
+    assert actor_cpus({"CPU": 2.0}, two, 3) == 1  # never below one
+    nodes = [{"CPU": 8.0}, {"CPU": 8.0}, {"CPU": 4.0, "GPU": 1.0}]
+    assert actor_cpus({"CPU": 20.0}, nodes, 1) == 8  # an actor runs on one node: at most the biggest
+    assert actor_cpus({"CPU": 20.0}, nodes, 4) == 5
+    assert actor_cpus({"CPU": 20.0}, nodes, 20) == 1
+    assert actor_cpus({"CPU": 3.0}, [], 2) == 1  # no node list: the share alone
+
+
+@needs_ray
+def test_ray_actors_run_with_their_share_of_cpus_as_threads(ray_cluster, tmp_path):
+    """A pool of one actor on the 2-CPU cluster runs with OMP_NUM_THREADS=2 (what the models keep to),
+    a pool of two with 1 each."""
+    from vocmine.jobs.partitioned import run_ray
+
+    class Threads:  # defined here, so Ray ships it by value to its workers
+        def __call__(self, batch):
+            return {"partition": batch["path"], "threads": [int(os.environ.get("OMP_NUM_THREADS", "0"))]}
+
+    todo = []
+    for i in range(2):
+        p = tmp_path / f"part-{i}.parquet"
+        p.write_bytes(b"")
+        todo.append(p)
+    one = list(run_ray(todo, {}, worker=Threads, workers=1, address=None))
+    assert [r["threads"] for r in one] == [2, 2]
+    two = list(run_ray(todo, {}, worker=Threads, workers=2, address=None))
+    assert [r["threads"] for r in two] == [1, 1]
+    assert ray.is_initialized()

@@ -48,12 +48,27 @@ def atomic(path: Path, write: Callable[[str], Any]) -> None:
             tmp.unlink()
 
 
+def actor_cpus(cluster: dict[str, float], nodes: list[dict[str, float]], size: int) -> int:
+    """The CPUs each of ``size`` actors asks for: an equal share of the ``cluster``'s CPUs, at most
+    the biggest node's (an actor runs on one node), at least one.
+
+    Ray sets an actor's ``OMP_NUM_THREADS`` to its CPUs and the models keep to it
+    (``core.threads``), so a pool smaller than the cluster still uses every core: one worker on
+    a 2-CPU cluster analyses with two threads, as the in-process engine does on that machine,
+    and two workers with one each.
+    """
+    per_node = max((int(n.get("CPU", 0)) for n in nodes), default=0)
+    share = int(cluster.get("CPU", 0)) // max(1, size)
+    return max(1, min(share, per_node) if per_node else share)
+
+
 def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | None, address: str | None,
             num_gpus: float | None = None):
     """Run ``worker(**options)`` on a Ray Data actor pool over the partitions ``todo``, one partition
     per call (the worker is a callable class: ``worker(batch)`` gets ``{"path": [one path]}`` and
     returns its counts); yield each call's counts. ``num_gpus``: each actor's share of a GPU
-    (refused on a cluster without one)."""
+    (refused on a cluster without one). Each actor asks for its share of the cluster's CPUs
+    (``actor_cpus``)."""
     try:
         import ray
         import ray.data
@@ -83,9 +98,10 @@ def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | Non
         else:
             size = workers or max(1, int(resources.get("CPU", 1)))
         size = min(size, len(todo))
+        cpus = actor_cpus(resources, [n["Resources"] for n in ray.nodes() if n.get("Alive")], size)
         paths = ray.data.from_items([{"path": str(p)} for p in todo], override_num_blocks=len(todo))
         ds = paths.map_batches(worker, fn_constructor_kwargs=options, batch_size=1,
-                               compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1, num_gpus=num_gpus,
+                               compute=ray.data.ActorPoolStrategy(size=size), num_cpus=cpus, num_gpus=num_gpus,
                                batch_format="numpy")
         for row in ds.iter_rows():
             yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
