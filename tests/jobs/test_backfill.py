@@ -11,7 +11,7 @@ import pytest
 
 import vocmine
 from vocmine.jobs.backfill import (
-    INPUT_COLUMNS, MENTION_COLUMNS, SEGMENT_COLUMNS, analyze_partitions, analyzed_rows, export_pending,
+    DATE_COLUMNS, INPUT_COLUMNS, MENTION_COLUMNS, SEGMENT_COLUMNS, analyze_partitions, analyzed_rows, export_pending,
 )
 from vocmine.jobs.demo import REVIEW_COLUMNS
 from vocmine.jobs.demo_data import generate
@@ -84,10 +84,19 @@ def local_out(corpus, tmp_path_factory):
 def test_export_pending_writes_every_pending_row_once(corpus):
     assert len(corpus["parts"]) == 4
     back = pd.concat([pd.read_parquet(p) for p in corpus["parts"]])
-    assert list(back.columns) == list(INPUT_COLUMNS)
+    assert list(back.columns) == list(INPUT_COLUMNS + DATE_COLUMNS)
     assert len(back) == len(corpus["rows"]) == back["id"].nunique() >= 300
     assert sorted(back["id"]) == [r[0] for r in corpus["rows"]]
     assert {"en", "ko"} <= set(back["language"])
+    # the dates as the workspace holds them, and the week as its trends compute it
+    from vocmine.decide.trends import week_of
+
+    with vocmine.open(corpus["db"]) as ws:
+        want = {i: (c, w, d) for i, c, w, d in ws.db.conn.execute(
+            f"select id, created_at, {week_of('created_at')}, duplicate_of from feedback")}
+    got = {int(i): (c, w, None if pd.isna(d) else int(d))
+           for i, c, w, d in back[["id", "created", "week", "duplicate_of"]].itertuples(index=False)}
+    assert got == want and back["week"].str.fullmatch(r"\d{4}-W\d{2}").all()
     assert len(corpus["learned"]) > 0  # the workspace taught the lexicon something: it must travel
 
 

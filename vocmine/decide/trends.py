@@ -101,6 +101,15 @@ def weekly(ws: "Store", by: str = "topic", *, complaints_only: bool = True, lang
     df = pd.read_sql_query(sql, conn, params=where.args)
     totals = dict(conn.execute(
         f"select {label} as period, count(*) from feedback f{dated.sql()} group by 1", dated.args).fetchall())
+    return fill_periods(df, totals, period)
+
+
+def fill_periods(df: pd.DataFrame, totals: dict[str, int], period: str = "week") -> pd.DataFrame:
+    """Complete a frame of ``key, period, volume, segments, sentiment`` rows into ``weekly``'s shape:
+    every key in every period from the first to the last of ``totals`` (feedback per period; the
+    empty ones with volume 0), ``share`` of that period's feedback, and ``week`` when ``period`` is
+    "week". ``weekly`` and the backfill's aggregates (``jobs.backfill_aggregates.weekly_frame``)
+    both end here, so ``flag`` reads either."""
     if df.empty:
         df = df.assign(share=pd.Series(dtype=float))
     else:

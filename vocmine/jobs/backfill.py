@@ -76,6 +76,11 @@ if TYPE_CHECKING:
     from vocmine.core.store import Store
 
 INPUT_COLUMNS = ("id", "text", "language", "rating", "rating_scale", "content_hash")
+# What export_pending writes besides: when the row was created, its ISO week as the workspace's
+# trends compute it (decide.trends.week_of; null when undated), and the row it near-duplicates
+# (null for most), which the trends leave out. The analysis reads INPUT_COLUMNS only; the
+# aggregations (backfill_aggregates) read these.
+DATE_COLUMNS = ("created", "week", "duplicate_of")
 SEGMENT_COLUMNS = ("feedback_id", "idx", "text", "start", "end", "language", "sentiment", "label", "complaint",
                    "joined_by")
 MENTION_COLUMNS = ("feedback_id", "idx", "lang", "canonical", "kind", "aspect", "opinion", "variant", "start", "end")
@@ -91,7 +96,8 @@ def _schemas():
     import pyarrow as pa  # type: ignore[import-untyped]
 
     inp = pa.schema([("id", pa.int64()), ("text", pa.string()), ("language", pa.string()),
-                     ("rating", pa.float64()), ("rating_scale", pa.float64()), ("content_hash", pa.string())])
+                     ("rating", pa.float64()), ("rating_scale", pa.float64()), ("content_hash", pa.string()),
+                     ("created", pa.string()), ("week", pa.string()), ("duplicate_of", pa.int64())])
     seg = pa.schema([("feedback_id", pa.int64()), ("idx", pa.int32()), ("text", pa.string()), ("start", pa.int32()),
                      ("end", pa.int32()), ("language", pa.string()), ("sentiment", pa.float64()),
                      ("label", pa.string()), ("complaint", pa.int8()), ("joined_by", pa.string())])
@@ -127,10 +133,14 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
     """Write the workspace's feedback rows that ``analyze`` would analyse now (all of them with
     ``reanalyze``) as Parquet partitions of ``partition_rows`` rows: ``part-00000.parquet``, ...
     in ``out_dir``, in feedback id order. Returns the paths written (none when nothing is pending).
-    Partitions named ``part-*.parquet`` that an earlier export left in ``out_dir`` are removed."""
+    Partitions named ``part-*.parquet`` that an earlier export left in ``out_dir`` are removed.
+
+    The columns are ``INPUT_COLUMNS`` and ``DATE_COLUMNS``: ``created`` (the stored creation time),
+    ``week`` (computed by the same SQL as the workspace's weekly trends) and ``duplicate_of``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from vocmine.decide.trends import week_of
     from vocmine.understand.analyze import _pending
 
     if partition_rows < 1:
@@ -142,7 +152,11 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
     paths = []
     for n, k in enumerate(range(0, len(rows), partition_rows)):
         part = rows[k:k + partition_rows]
-        table = pa.Table.from_pylist([dict(zip(INPUT_COLUMNS, r)) for r in part], schema=schema)
+        dates = {i: (c, w, d) for i, c, w, d in ws.db.conn.execute(
+            f"select id, created_at, {week_of('created_at')}, duplicate_of from feedback where id between ? and ?",
+            (part[0][0], part[-1][0]))}
+        table = pa.Table.from_pylist([dict(zip(INPUT_COLUMNS + DATE_COLUMNS, r + dates.get(r[0], (None,) * 3)))
+                                      for r in part], schema=schema)
         path = out / f"part-{n:05d}.parquet"
         atomic(path, partial(pq.write_table, table))
         paths.append(path)
