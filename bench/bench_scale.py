@@ -7,12 +7,12 @@ reviews and Korean NSMC reviews, six in ten with one more sentence of another re
 them into a workspace, learns the workspace's complaint adjectives once and exports the pending
 rows as Parquet partitions of ``--partition-rows``. Then, each in a fresh process so that its peak
 memory is its own, the same partitions are analysed by the local engine and by the Ray engine
-with each ``--workers`` count (a local Ray cluster of this machine's CPUs, or of N when that is
-more; each of the N actors gets an equal share of them, ``partitioned.actor_cpus``, so one worker
-runs with every core as threads, as the in-process run does); every run's segments and mentions
-are checked equal to the local run's. ``--local-one-thread`` adds an in-process run with
-``OMP_NUM_THREADS=1``, one thread as a one-CPU actor has, so that Ray's own overhead can be told
-apart from the threads. ``--load`` adds, last, the load of the in-process run's output into a
+with each ``--workers`` count N (a local Ray cluster of N CPUs, so each actor has one CPU and one
+thread: the scaling series); every run's segments and mentions are checked equal to the local
+run's. ``--one-worker-machine`` adds a Ray run with one worker on a cluster of all this machine's
+CPUs: the actor gets them all (``partitioned.actor_cpus``) and runs with as many threads as the
+in-process run, which is the comparison of Ray's own cost. ``--local-one-thread`` adds an
+in-process run with ``OMP_NUM_THREADS=1``, one thread as a one-CPU actor has. ``--load`` adds, last, the load of the in-process run's output into a
 copy of the prepared workspace (``load_analysis``, as ``vocmine backfill`` runs it), timed.
 
 Prints one JSON line per run: ``analyze_s`` (the ``analyze_partitions`` call: it includes loading
@@ -132,7 +132,8 @@ def one(args) -> None:
         import ray
 
         t0 = time.perf_counter()
-        ray.init(num_cpus=max(args.n, os.cpu_count() or 1), include_dashboard=False, logging_level="WARNING")
+        cpus = max(args.n, os.cpu_count() or 1) if args.tag == "machine" else args.n
+        ray.init(num_cpus=cpus, include_dashboard=False, logging_level="WARNING")
         init_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = analyze_partitions(args.work / "in", out, engine=args.engine, workers=args.n, learned=learned)
@@ -205,6 +206,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/vocmine-scale"))
     ap.add_argument("--skip-build", action="store_true", help="reuse the partitions in --work")
     ap.add_argument("--no-local", action="store_true", help="skip the in-process run")
+    ap.add_argument("--one-worker-machine", action="store_true",
+                    help="also run Ray with one worker on a cluster of all this machine's CPUs (after --workers)")
     ap.add_argument("--local-one-thread", action="store_true",
                     help="also run in-process with OMP_NUM_THREADS=1 (last), the thread count of one Ray actor")
     ap.add_argument("--load", action="store_true",
@@ -223,17 +226,19 @@ def main() -> None:
         print(json.dumps(prepare(args)), flush=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_DEDUP_LOGS="0")
     # (engine, workers, threads): threads None is the process default (every core for Kiwi and onnx);
-    # a Ray actor runs with OMP_NUM_THREADS=1 whatever is set here
+    # ("machine": one worker on all the CPUs); a Ray actor runs with OMP_NUM_THREADS = its CPUs whatever is set here
     runs = ([] if args.no_local else [("local", 1, None)]) + [("ray", int(n), None)
                                                              for n in args.workers.split(",") if n]
+    if args.one_worker_machine:
+        runs.append(("ray", 1, "machine"))
     if args.local_one_thread:
         runs.append(("local", 1, 1))
     if args.load:
         runs.append(("load", 1, None))
     base = None
     for engine, n, threads in runs:
-        run_env = env if threads is None else dict(env, OMP_NUM_THREADS=str(threads))
-        tag = f"{threads}t" if threads else ""
+        run_env = env if not isinstance(threads, int) else dict(env, OMP_NUM_THREADS=str(threads))
+        tag = threads if isinstance(threads, str) else f"{threads}t" if threads else ""
         p = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--work", str(args.work),
                             "--one", engine, str(n)] + (["--tag", tag] if tag else []),
                            capture_output=True, text=True, env=run_env)
@@ -242,7 +247,9 @@ def main() -> None:
             sys.exit(f"{engine} x{n} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
         row = json.loads(lines[-1][7:])
         name = out_name(engine, n, tag)
-        row["omp_num_threads"] = threads
+        row["omp_num_threads"] = threads if isinstance(threads, int) else None
+        if engine == "ray":
+            row["cluster_cpus"] = max(n, os.cpu_count() or 1) if tag == "machine" else n
         if engine == "load":
             pass
         elif base is None:
