@@ -17,7 +17,7 @@ from vocmine.jobs.partitioned import ENGINES
                    "on a cluster, one that every node can reach.")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="Analyse in this process, or on Ray (the optional extra: pip install 'vocmine[ray]').")
-@click.option("--workers", type=click.IntRange(min=1), help="Ray actors, one CPU each (default: the cluster's CPUs).")
+@click.option("--workers", type=click.IntRange(min=1), help="Ray actors, each with an equal share of the cluster's CPUs (default: one per CPU).")
 @click.option("--address", help="The Ray cluster to join ('auto', 'ray://head:10001'; default: a local one).")
 @click.option("--partition-rows", type=click.IntRange(min=1), default=PARTITION_ROWS, show_default=True,
               help="Feedback rows per partition: the unit that is analysed, committed and resumed.")

@@ -42,7 +42,8 @@ settings is refused rather than mixed.
 Why Ray tasks get partition paths and not rows (``ray.data.read_parquet``): Ray Data re-blocks
 what it reads and names what it writes after its own tasks, so the unit that is committed would
 not be an input partition and a killed run could not tell what was finished. Here a small
-dataset of partition paths goes through ``map_batches`` on an actor pool (one CPU per actor, the
+dataset of partition paths goes through ``map_batches`` on an actor pool (each actor with an
+equal share of the cluster's CPUs, at least one, as threads: ``partitioned.actor_cpus``; the
 sentiment and language models loaded once per actor), and each actor call reads, analyses and
 commits one whole partition. Ray Data still schedules, backpressures and retries: an actor that
 dies is restarted and its partition is run again (``max_restarts``/``max_task_retries`` = -1,
@@ -183,7 +184,7 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     """Analyse every input partition of ``in_dir`` not done yet into ``out_dir``; returns counts.
 
     ``engine`` is "local" (this process) or "ray" (a Ray Data actor pool of ``workers`` actors,
-    one CPU each; default: the cluster's CPUs). With "ray", ``address`` names the cluster to join
+    each with an equal share of the cluster's CPUs; default: one actor per CPU). With "ray", ``address`` names the cluster to join
     ("auto", "ray://host:10001"); without it vocmine uses the Ray already initialised in this
     process, else starts a local one (this machine's processes only) and stops it at the end.
     ``progress(done, total)`` is called with partitions after each one. ``learned`` words, else
