@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.partitioned import atomic, check_options, partitions
+from vocmine.jobs.partitioned import atomic, check_options, partitions, ray_session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,9 +185,6 @@ class _Local:
         t = pa.concat_tables(tables) if tables else _schema(name).empty_table()
         return _grouped(t, KEYS[name], [(c, "sum", c) for c in VALUES[name]], name) if len(t) else t
 
-    def close(self) -> None:
-        pass
-
 
 def _partial_batch(batch: dict, name: str, an_dir: str, assignments: str | None) -> "pa.Table":
     """Ray Data map: a batch of partition paths to their partial counts of table ``name``."""
@@ -196,31 +194,11 @@ def _partial_batch(batch: dict, name: str, an_dir: str, assignments: str | None)
 
 
 class _Ray:
-    """The reduce on Ray: the map as Ray Data tasks (a CPU each), the sum per key by Ray Data's
-    distributed ``groupby(...).sum()``. Joins the cluster at ``address``, or uses the Ray of this
-    process, or starts a local one, as ``partitioned.run_ray`` does; ``close`` stops what it started."""
+    """The reduce on Ray (inside ``partitioned.ray_session``): the map as Ray Data tasks (a CPU
+    each), the sum per key by Ray Data's distributed ``groupby(...).sum()``."""
 
-    def __init__(self, parts: list[Path], an: Path, asg: Path | None, *, workers: int | None,
-                 address: str | None) -> None:
-        try:
-            import ray
-            import ray.data
-        except ImportError as exc:
-            raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
+    def __init__(self, parts: list[Path], an: Path, asg: Path | None) -> None:
         self.parts, self.an, self.asg = parts, an, asg
-        self.started = False
-        if address is not None or not ray.is_initialized():
-            if ray.is_initialized():
-                raise ConfigError(f"Ray is already initialised in this process; call without address= to use it, "
-                                  f"or ray.shutdown() first to join {address!r}")
-            kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
-            if address is None:
-                kwargs["num_cpus"] = workers
-            ray.init(address=address, **kwargs)
-            self.started = True
-        self.ctx = ray.data.DataContext.get_current()
-        self.bars = self.ctx.enable_progress_bars
-        self.ctx.enable_progress_bars = False  # the caller's progress() reports; the library prints nothing
 
     def __call__(self, name: str) -> "pa.Table":
         import pyarrow as pa
@@ -242,13 +220,6 @@ class _Ray:
         t = pa.concat_tables(batches)
         t = t.rename_columns([c[4:-1] if c.startswith("sum(") else c for c in t.column_names])
         return t.select(schema.names).cast(schema)
-
-    def close(self) -> None:
-        import ray
-
-        self.ctx.enable_progress_bars = self.bars
-        if self.started:
-            ray.shutdown()
 
 
 def aggregate_partitions(in_dir: str | os.PathLike, an_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
@@ -301,16 +272,17 @@ def aggregate_partitions(in_dir: str | os.PathLike, an_dir: str | os.PathLike, o
     out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"partitions": len(parts), "feedback": feedback, "duplicates": duplicates,
                               "undated": undated, "rows": {}}
-    reduce = _Local(parts, an, asg) if engine == "local" else _Ray(parts, an, asg, workers=workers, address=address)
-    try:
+    with ExitStack() as stack:
+        reduce: _Local | _Ray = _Local(parts, an, asg)
+        if engine == "ray":
+            stack.enter_context(ray_session(workers, address))
+            reduce = _Ray(parts, an, asg)
         for name in names:
             table = reduce(name)
             atomic(out / f"{name}.parquet", partial(pq.write_table, table))
             result["rows"][name] = len(table)
             if progress:
                 progress(f"{name}: {len(table):,} rows")
-    finally:
-        reduce.close()
     result["seconds"] = round(time.perf_counter() - t0, 3)
     result["engine"] = engine
     return result

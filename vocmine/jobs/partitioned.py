@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from vocmine.core.errors import ConfigError
 
@@ -62,6 +63,38 @@ def actor_cpus(cluster: dict[str, float], nodes: list[dict[str, float]], size: i
     return max(1, min(share, per_node) if per_node else share)
 
 
+@contextmanager
+def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
+    """Ray for one job: the cluster at ``address`` ("auto", "ray://host:10001"), else the Ray
+    already initialised in this process, else a local one (this machine's processes only; of
+    ``workers`` CPUs when given), with Ray Data's progress bars off (the caller's ``progress``
+    reports; the library prints nothing). Yields the ``ray`` module; stops what it started."""
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
+    started = False
+    if address is not None or not ray.is_initialized():
+        if ray.is_initialized():
+            raise ConfigError(f"Ray is already initialised in this process; call without address= to use it, "
+                              f"or ray.shutdown() first to join {address!r}")
+        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
+        if address is None:
+            kwargs["num_cpus"] = workers
+        ray.init(address=address, **kwargs)
+        started = True
+    ctx = ray.data.DataContext.get_current()
+    bars = ctx.enable_progress_bars
+    ctx.enable_progress_bars = False
+    try:
+        yield ray
+    finally:
+        ctx.enable_progress_bars = bars
+        if started:
+            ray.shutdown()
+
+
 def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | None, address: str | None,
             num_gpus: float | None = None):
     """Run ``worker(**options)`` on a Ray Data actor pool over the partitions ``todo``, one partition
@@ -69,27 +102,9 @@ def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | Non
     returns its counts); yield each call's counts. ``num_gpus``: each actor's share of a GPU
     (refused on a cluster without one). Each actor asks for its share of the cluster's CPUs
     (``actor_cpus``)."""
-    try:
-        import ray
-        import ray.data
-    except ImportError as exc:
-        raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
     if not todo:
         return
-    started = False
-    if address is not None or not ray.is_initialized():
-        if ray.is_initialized():
-            raise ConfigError(f"Ray is already initialised in this process; call without address= to use it, "
-                              f"or ray.shutdown() first to join {address!r}")
-        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
-        if address is None:  # a local cluster of this machine's CPUs (``workers`` of them when given)
-            kwargs["num_cpus"] = workers
-        ray.init(address=address, **kwargs)
-        started = True
-    ctx = ray.data.DataContext.get_current()
-    bars = ctx.enable_progress_bars
-    ctx.enable_progress_bars = False  # the caller's progress() reports; the library prints nothing
-    try:
+    with ray_session(workers, address) as ray:
         resources = ray.cluster_resources()
         if num_gpus is not None and not resources.get("GPU"):
             raise ConfigError(f"num_gpus={num_gpus} but the Ray cluster has no GPU; leave num_gpus out to run on CPUs")
@@ -105,7 +120,3 @@ def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | Non
                                batch_format="numpy")
         for row in ds.iter_rows():
             yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
-    finally:
-        ctx.enable_progress_bars = bars
-        if started:
-            ray.shutdown()
