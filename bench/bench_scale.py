@@ -250,12 +250,11 @@ def main() -> None:
         row["omp_num_threads"] = threads if isinstance(threads, int) else None
         if engine == "ray":
             row["cluster_cpus"] = max(n, os.cpu_count() or 1) if tag == "machine" else n
-        if engine == "load":
-            pass
-        elif base is None:
-            base = name
-        else:
-            row["same_as_" + base] = same_as(args.work, base, name)
+        if engine != "load":  # the analysis runs: the first is the one the others must equal
+            if base is None:
+                base = name
+            else:
+                row["same_as_" + base] = same_as(args.work, base, name)
         row["load_avg_1m"] = round(os.getloadavg()[0], 2)
         print(json.dumps(row), flush=True)
 

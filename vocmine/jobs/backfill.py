@@ -215,10 +215,8 @@ def analyze_partitions(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     done: dict[str, dict] = {}
     todo: list[Path] = []
     for p in parts:
-        mark = _marker(out, p)
-        info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
-        # a marker made from other rows (a later export reused the name) does not count
-        if info is not None and info.get("input") == _partition_digest(p):
+        info = finished(out, p)
+        if info is not None:
             if info.get("fingerprint") != fp:
                 raise ConfigError(
                     f"{str(out)!r} holds partition {p.stem} analysed with other settings (analyzer, sentiment "
@@ -328,6 +326,15 @@ def _run_local(todo: list[Path], options: dict):
     worker = PartitionAnalyzer(**options)
     for p in todo:
         yield worker.analyze(p)
+
+
+def finished(out: str | os.PathLike, part: Path) -> dict[str, Any] | None:
+    """The marker of input partition ``part`` in the analysis folder ``out`` when it is done for
+    the rows ``part`` holds now, else None: a marker made from other rows (a later export reused
+    the name) does not count."""
+    mark = _marker(Path(out), part)
+    info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
+    return info if info is not None and info.get("input") == _partition_digest(part) else None
 
 
 def _marker(out: Path, part: Path) -> Path:

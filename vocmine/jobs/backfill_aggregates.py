@@ -87,8 +87,7 @@ def _weeks_of(inp: Path) -> tuple["pa.Table", int]:
 
     names = pq.read_schema(inp).names
     if "week" not in names:
-        t = _read(inp, ["id"])
-        return pa.table({"feedback_id": t["id"], "week": pa.nulls(len(t), pa.string())}).slice(0, 0), 0
+        return pa.table({"feedback_id": pa.array([], pa.int64()), "week": pa.array([], pa.string())}), 0
     t = _read(inp, ["id", "week"] + (["duplicate_of"] if "duplicate_of" in names else []))
     dup = pc.is_valid(t["duplicate_of"]) if "duplicate_of" in names else pa.array([False] * len(t))
     keep = pc.and_(pc.is_valid(t["week"]), pc.invert(dup))
@@ -112,7 +111,6 @@ def _measures(t: "pa.Table") -> "pa.Table":
 def _grouped(t: "pa.Table", keys: tuple[str, ...], aggs: list[tuple[str, str, str]], name: str) -> "pa.Table":
     """``t`` grouped by ``keys`` with ``aggs`` (column, function, output name), cast to table ``name``."""
     import pyarrow as pa
-
     import pyarrow.compute as pc
 
     g = t.group_by(list(keys)).aggregate([(c, f) for c, f, _ in aggs])
@@ -240,11 +238,9 @@ def aggregate_partitions(in_dir: str | os.PathLike, an_dir: str | os.PathLike, o
     of another row: left out, as the trends leave them out), ``undated`` (of the others, without
     a week), ``rows`` (per table written), ``seconds`` and ``engine``.
     """
-    import json
-
     import pyarrow.parquet as pq
 
-    from vocmine.jobs.backfill import _marker, _partition_digest
+    from vocmine.jobs.backfill import finished
 
     check_options(engine, workers, 1)
     names = tuple(tables) if tables is not None else tuple(t for t in TABLES if t != "topic_weeks" or assignments)
@@ -255,9 +251,7 @@ def aggregate_partitions(in_dir: str | os.PathLike, an_dir: str | os.PathLike, o
     an = Path(an_dir)
     parts = partitions(in_dir)
     for p in parts:
-        mark = _marker(an, p)
-        info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
-        if info is None or info.get("input") != _partition_digest(p):
+        if finished(an, p) is None:
             raise ConfigError(f"input partition {p.stem} of {str(in_dir)!r} is not analysed in {str(an)!r} (or was "
                               "analysed from other rows); run analyze_partitions on it first")
     feedback = undated = duplicates = 0
