@@ -308,6 +308,9 @@ def test_the_facade_imports_only_stages_and_core():
 
 # Parameters of a stage function that the Workspace method leaves at their default, each with why.
 FACADE_HIDES: dict[tuple[str, str], dict[str, str]] = {
+    ("ingest", "ingest"): {
+        "finisher": "where the redaction and language detection run: vocmine backfill's Ray engine sets it",
+        "chunk_rows": "the rows per batch handed to the finisher; set with it"},
     ("analyze", "analyze"): {"batch_size": "rows per transaction, a tuning knob for tests and benchmarks"},
     ("aspects", "aspects"): {"opinions": "the table lists the top five opinions; ws.aspect(name) lists them all"},
     ("suggest_links", "suggest_links"): {

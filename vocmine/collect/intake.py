@@ -7,7 +7,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from vocmine.collect.ingest import BATCH, MAX_CHARS, IngestResult, Preparer, run_ingest
+from vocmine.collect.ingest import BATCH, MAX_CHARS, Finisher, IngestResult, Preparer, run_ingest
 from vocmine.collect.sources.base import ColumnMap, Source, file_source_for
 from vocmine.core.dates import now_iso
 from vocmine.core.errors import ConfigError
@@ -29,13 +29,18 @@ def ingest(
     created: str | None = None, author: str | None = None, contact: str | None = None,
     encoding: str | None = None, format: str | None = None,  # noqa: A002
     kind: str = "review", max_chars: int = MAX_CHARS, rating_scale: float | None = None,
-    progress: Progress | None = None, **options: Any,
+    progress: Progress | None = None, finisher: Finisher | None = None, chunk_rows: int | None = None,
+    **options: Any,
 ) -> IngestResult:
     """Store feedback from files (CSV, TSV, JSON, JSONL, XLSX, text) or from a Source object.
 
     Returns an IngestResult with counts (inserted, updated, unchanged, duplicates, rejected)
     and one message per rejected row or dropped field. Re-running adds nothing; bad rows go to
     the ``rejects`` table and never stop the rest of the file.
+
+    ``finisher`` and ``chunk_rows`` (``run_ingest``'s) let the redaction and language detection run
+    elsewhere, ``chunk_rows`` rows at a time, with the same result: ``vocmine backfill --engine ray``
+    runs them on Ray workers (``vocmine.jobs.ingest_map``).
     """
     if columns is None:
         columns = ColumnMap()
@@ -75,7 +80,7 @@ def ingest(
                     progress(base + getattr(src, "position", 0), total)
 
             run_ingest(ws.db, src.fetch(), prep, counts["_run_id"], now_iso(), part, on_batch=tick,
-                       batch_size=BATCH)
+                       batch_size=BATCH, finisher=finisher, chunk_rows=chunk_rows)
             done_before += getattr(src, "size", 0)
             result += part
             counts.update(result.as_dict())

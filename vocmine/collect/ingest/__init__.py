@@ -13,7 +13,8 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from vocmine.core import dates, lang, privacy
 from vocmine.core.db import immediate
@@ -21,7 +22,7 @@ from vocmine.core.errors import ConfigError
 from vocmine.core.feedback import Feedback, Note, Reject
 from vocmine.collect.ingest.fields import (
     BATCH, FieldError, MAX_CHARS, RATING_SCALES, _EMAILISH, _XML_BAD_RE, _int_in,
-    _jsonable, _kind_of, _sha, _text, check_text, excel_error, infer_rating_scale, norm_key,
+    _jsonable, _kind_of, _sha, _text, author_text, check_text, excel_error, infer_rating_scale, norm_key,
     parse_consent, parse_rating, private_record, rating_value, xml_safe,
 )
 
@@ -93,6 +94,18 @@ class Preparer:
 
     def prepare(self, fb: Feedback, warn: Callable[[str, str], None]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Return (feedback row, contact row or None). ``warn(field, message)`` reports dropped fields."""
+        draft, contact = self.draft(fb, warn)
+        return finish(draft), contact
+
+    def draft(self, fb: Feedback, warn: Callable[[str, str], None]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The ordered half of ``prepare``: validate ``fb``, read its fields, give it its natural key
+        (numbered by occurrence, a repeated id rejected) and its contact row; return (draft, contact).
+        ``finish(draft)`` is the other half: the redaction, language and hashes, a pure function of
+        the draft, so a batch of drafts can be finished anywhere (another process, a Ray worker).
+
+        The draft holds no secret (the author is already pseudonymised) and no contact row; it does
+        hold the unredacted text and raw record, which ``finish`` redacts. Raises FieldError for a
+        row that cannot be stored, with the first id kept when an id repeats."""
 
         def one(value: Any, name: str) -> Any:
             # A field holds one value: a list/object stays in raw only, an Excel error is no value.
@@ -139,7 +152,6 @@ class Preparer:
         author_in = one(fb.author, "author")
         author_raw = xml_safe(_text(author_in))
         author = privacy.pseudonym(author_raw, self.key) if author_raw else None
-        names = (author_raw,) if author_raw else ()
         if author_raw and len(self.authors) < 200_000:
             self.authors.add(author_raw)
 
@@ -187,40 +199,34 @@ class Preparer:
                 raise FieldError("id", f"id {external!r} is also on {where}; the first is kept and this row "
                                        f"was not stored (give each row its own id)")
             self._ids[seen_key] = fb.row
-        language = fb.language or lang.detect(text)
-        if language == "und" and self.default_language:
-            language = self.default_language
         url = xml_safe(_text(one(fb.url, "url"))) or None
-        if url:
-            url = privacy.redact(url)
         contact_value = xml_safe(_text(one(fb.contact, "contact")))
-        redacted = privacy.redact(text, names)
-        # The raw record is kept for re-mapping later, but with the same privacy as the text:
-        # author pseudonymised, contact removed, every other string redacted.
-        raw = private_record(fb.raw or {}, author_raw or fb.author, fb.contact, self.key, text, redacted, author)
-        row = {
+        raw_author = author_raw or fb.author
+        # The raw record's author pseudonym, as private_record would compute it, so that the
+        # draft needs no key.
+        alias = author or (privacy.pseudonym(author_text(raw_author), self.key) if author_text(raw_author) else "")
+        draft = {
             "source": self.source,
             "external_id": external,
             "kind": fb.kind,
             "author": author,
-            "title": privacy.redact(title, names) if title else None,
-            "text": redacted,
-            "original_text": text,
+            "names": (author_raw,) if author_raw else (),
+            "title": title,
+            "text": text,
             "rating": rating,
             "rating_scale": scale,
             "nps": nps,
             "csat": csat,
-            "language": language,
+            "language": fb.language,
+            "default_language": self.default_language,
             "created_at": created,
             "product": xml_safe(_text(one(fb.product, "product"))[:200]) or None,
             "url": url,
-            "raw": json.dumps(raw, ensure_ascii=False, default=str),
+            "raw": fb.raw or {},
+            "raw_author": raw_author,
+            "raw_contact": fb.contact,
+            "alias": alias,
         }
-        row["content_hash"] = _sha("\x1f".join([str(row[k]) for k in (
-            "kind", "author", "title", "original_text", "rating", "nps", "csat", "created_at", "product", "url")]))
-        nk = norm_key(text)
-        long_enough = len(nk) >= (10 if language == "ko" else 20)
-        row["norm_hash"] = _sha(nk)[:20] if long_enough else None
         contact = None
         if contact_value:
             if _EMAILISH.match(contact_value) or re.search(r"\d{3}.*\d{4}", contact_value):
@@ -230,7 +236,53 @@ class Preparer:
             else:
                 # The value itself is personal data: it is never echoed into a message.
                 warn("contact", f"contact is not an email address or phone number ({len(contact_value)} characters)")
-        return row, contact
+        return draft, contact
+
+
+def finish(draft: dict[str, Any]) -> dict[str, Any]:
+    """The feedback row of a ``Preparer.draft``: text, title, URL and raw record redacted, the
+    language detected (unless the source gave it), the content and near-duplicate hashes. A pure
+    function of the draft: the same draft gives the same row in any process."""
+    text, names = draft["text"], draft["names"]
+    language = draft["language"] or lang.detect(text)
+    if language == "und" and draft["default_language"]:
+        language = draft["default_language"]
+    url = privacy.redact(draft["url"]) if draft["url"] else None
+    title = draft["title"]
+    redacted = privacy.redact(text, names)
+    # The raw record is kept for re-mapping later, but with the same privacy as the text:
+    # author pseudonymised, contact removed, every other string redacted.
+    raw = private_record(draft["raw"], draft["raw_author"], draft["raw_contact"], None, text, redacted,
+                         draft["alias"])
+    row = {
+        "source": draft["source"],
+        "external_id": draft["external_id"],
+        "kind": draft["kind"],
+        "author": draft["author"],
+        "title": privacy.redact(title, names) if title else None,
+        "text": redacted,
+        "original_text": text,
+        "rating": draft["rating"],
+        "rating_scale": draft["rating_scale"],
+        "nps": draft["nps"],
+        "csat": draft["csat"],
+        "language": language,
+        "created_at": draft["created_at"],
+        "product": draft["product"],
+        "url": url,
+        "raw": json.dumps(raw, ensure_ascii=False, default=str),
+    }
+    row["content_hash"] = _sha("\x1f".join([str(row[k]) for k in (
+        "kind", "author", "title", "original_text", "rating", "nps", "csat", "created_at", "product", "url")]))
+    nk = norm_key(text)
+    long_enough = len(nk) >= (10 if language == "ko" else 20)
+    row["norm_hash"] = _sha(nk)[:20] if long_enough else None
+    return row
+
+
+def finish_all(drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``finish`` over a batch of drafts, in order: the map a distributed ingest runs per batch."""
+    return [finish(d) for d in drafts]
 
 
 def write_batch(db, rows: list[tuple[dict, dict | None]], run_id: int, now: str, result: IngestResult) -> None:
@@ -321,28 +373,53 @@ def _rating_sample(items: list[Any]) -> tuple[list[float], str]:
     return numbers, origin
 
 
+Finisher = Callable[[Iterable[list[dict[str, Any]]]], Iterable[list[dict[str, Any]]]]
+
+
+def finish_here(chunks: Iterable[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """The default finisher: ``finish_all`` over each batch of drafts, in this process."""
+    for drafts in chunks:
+        yield finish_all(drafts)
+
+
 def run_ingest(db, items: Iterable[Feedback | Reject | Note], preparer: Preparer, run_id: int, now: str,
-               result: IngestResult, on_batch: Callable[[], None] | None = None, batch_size: int = BATCH) -> IngestResult:
+               result: IngestResult, on_batch: Callable[[], None] | None = None, batch_size: int = BATCH,
+               finisher: Finisher | None = None, chunk_rows: int | None = None) -> IngestResult:
     """Drive ``items`` through ``preparer`` into the database; rejects go to the rejects table.
 
     Notes from the source (encoding, renamed columns) and from this run (the rating scale read,
     characters removed) become messages. Without a given rating scale, the first ``batch_size``
     items decide the file's scale, so that every row of a file is read on the same one.
+
+    Each item is drafted here, in order (``Preparer.draft``: validation, natural keys, the repeated-id
+    check), and the drafts go, ``chunk_rows`` at a time (default ``batch_size``), through
+    ``finisher``: a function from an iterable of draft batches to an iterable of row batches, the
+    same length and order (each row batch ``finish_all`` of its drafts). The default finishes them
+    here; ``vocmine.jobs.ingest_map`` finishes them on Ray workers while this process reads on. The
+    rows, rejects and messages are then taken in item order, so the result does not depend on the
+    finisher.
     """
     batch: list[tuple[dict, dict | None]] = []
     rejects: list[dict] = []
+    finisher = finisher or finish_here
+    chunk_rows = batch_size if chunk_rows is None else chunk_rows
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows must be at least 1, not {chunk_rows}")
 
-    def reject(origin: str, row: int | None, fld: str | None, action: str, reason: str, raw: Any) -> None:
+    def reject_entry(origin: str, row: int | None, fld: str | None, action: str, reason: str, raw: Any) -> tuple:
         reason = xml_safe(reason)  # a reason may quote the value, and SQLite cannot store a lone surrogate
+        raw_text = raw if isinstance(raw, str) else json.dumps(_jsonable(raw), ensure_ascii=False, default=str)
+        return (origin, row, fld, action, reason, (raw_text or "")[:2000])
+
+    def reject(origin: str, row: int | None, fld: str | None, action: str, reason: str, raw_text: str) -> None:
         where = f"{origin}, row {row}" if row is not None else origin
         msg = f"{where}: {reason}" + (" (stored without it)" if action == "field dropped" else "")
         result.messages.append(msg)
         log.debug(msg)
-        raw_text = raw if isinstance(raw, str) else json.dumps(_jsonable(raw), ensure_ascii=False, default=str)
         rejects.append({
             "id": reject_id(preparer.source, origin, row, fld), "source": preparer.source, "file": origin,
             "row": row, "field": fld, "action": action, "reason": reason,
-            "raw": (raw_text or "")[:2000], "run_id": run_id, "created_at": now,
+            "raw": raw_text, "run_id": run_id, "created_at": now,
         })
 
     def flush() -> None:
@@ -355,52 +432,86 @@ def run_ingest(db, items: Iterable[Feedback | Reject | Note], preparer: Preparer
         if on_batch:
             on_batch()
 
-    def handle(item: Any) -> None:
+    def draft(item: Any) -> tuple:
+        """What ``item`` becomes, decided here and in order: a note, a reject, or a draft to finish."""
         if isinstance(item, Note):
-            result.messages.append(item.message)
-            log.info(item.message)
-        elif isinstance(item, Reject):
-            result.rejected += 1
+            return ("note", item.message)
+        if isinstance(item, Reject):
             try:
                 raw = private_record(item.raw, item.author, item.contact, preparer.key, known=preparer.authors)
             except RecursionError:
                 raw = None
-            reject(item.origin, item.row, item.field, "skipped", item.reason, raw)
-        else:
-            warned: list[tuple[str, str]] = []
-            try:
-                row, contact = preparer.prepare(item, lambda f, m: warned.append((f, m)))
-            except FieldError as e:
-                result.rejected += 1
-                reject(item.origin, item.row, e.field, "skipped", str(e),
-                       private_record(item.raw, item.author, item.contact, preparer.key, known=preparer.authors))
-            else:
-                for f, m in warned:
-                    result.warnings += 1
-                    reject(item.origin, item.row, f, "field dropped", m, row["raw"])
-                batch.append((row, contact))
-        if len(batch) >= batch_size or len(rejects) >= batch_size:
-            flush()
+            return ("reject", reject_entry(item.origin, item.row, item.field, "skipped", item.reason, raw))
+        warned: list[tuple[str, str]] = []
+        try:
+            d, contact = preparer.draft(item, lambda f, m: warned.append((f, m)))
+        except FieldError as e:
+            return ("reject", reject_entry(item.origin, item.row, e.field, "skipped", str(e),
+                                           private_record(item.raw, item.author, item.contact, preparer.key,
+                                                          known=preparer.authors)))
+        return ("row", d, contact, [(item.origin, item.row, f, m) for f, m in warned])
 
-    it = iter(items)
+    outcomes: deque[list[tuple]] = deque()  # per chunk handed to the finisher, what its items became
+
+    def chunks(items: Iterable[Any]) -> Iterator[list[dict[str, Any]]]:
+        done: list[tuple] = []
+        drafts: list[dict[str, Any]] = []
+        for item in items:
+            o = draft(item)
+            done.append(o)
+            if o[0] == "row":
+                drafts.append(o[1])
+                if len(drafts) >= chunk_rows:
+                    outcomes.append(done)
+                    yield drafts
+                    done, drafts = [], []
+        if done:
+            outcomes.append(done)
+            yield drafts
+
+    def take(done: list[tuple], rows: list[dict[str, Any]]) -> None:
+        if len(rows) != sum(o[0] == "row" for o in done):
+            raise RuntimeError(f"the finisher returned {len(rows)} rows for a batch of "
+                               f"{sum(o[0] == 'row' for o in done)} drafts")
+        it = iter(rows)
+        for o in done:
+            if o[0] == "note":
+                result.messages.append(o[1])
+                log.info(o[1])
+            elif o[0] == "reject":
+                result.rejected += 1
+                reject(*o[1])
+            else:
+                row = next(it)
+                for origin, line, f, m in o[3]:
+                    result.warnings += 1
+                    reject(*reject_entry(origin, line, f, "field dropped", m, row["raw"]))
+                batch.append((row, o[2]))
+            if len(batch) >= batch_size or len(rejects) >= batch_size:
+                flush()
+
+    def stream() -> Iterator[Any]:
+        it = iter(items)
+        if preparer.rating_scale is None:
+            head: list[Any] = []
+            for item in it:
+                head.append(item)
+                if len(head) >= batch_size:
+                    break
+            numbers, origin = _rating_sample(head)
+            if numbers:
+                preparer.file_scale = infer_rating_scale(numbers)
+                result.rating_scales[origin] = preparer.file_scale
+                yield Note(f"{origin}: ratings read on a 0-{preparer.file_scale:g} scale (inferred from the "
+                           f"file's values; set it with --rating-scale 5, 10 or 100)")
+            yield from head
+        yield from it
+
     cleaned_before = preparer.cleaned
-    if preparer.rating_scale is None:
-        head: list[Any] = []
-        for item in it:
-            head.append(item)
-            if len(head) >= batch_size:
-                break
-        numbers, origin = _rating_sample(head)
-        if numbers:
-            preparer.file_scale = infer_rating_scale(numbers)
-            result.rating_scales[origin] = preparer.file_scale
-            result.messages.append(
-                f"{origin}: ratings read on a 0-{preparer.file_scale:g} scale (inferred from the file's values; "
-                f"set it with --rating-scale 5, 10 or 100)")
-        for item in head:
-            handle(item)
-    for item in it:
-        handle(item)
+    for rows in finisher(chunks(stream())):
+        take(outcomes.popleft(), rows)
+    if outcomes:
+        raise RuntimeError(f"the finisher returned {len(outcomes)} batch(es) too few")
     flush()
     cleaned = preparer.cleaned - cleaned_before
     if cleaned:

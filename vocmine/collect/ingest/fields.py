@@ -208,7 +208,12 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def private_record(raw: Any, author: Any, contact: Any, key: bytes, text: str | None = None,
+def author_text(author: Any) -> str:
+    """The author as ``private_record`` matches it in a raw record: its text, or "" for no value or a list/object."""
+    return _text(author) if author not in (None, "") and not _kind_of(author) else ""
+
+
+def private_record(raw: Any, author: Any, contact: Any, key: bytes | None, text: str | None = None,
                    redacted: str | None = None, alias: str | None = None, known: Any = frozenset()) -> Any:
     """Return ``raw`` (a record, list or line) fit to store: authors pseudonymised, contacts removed, text redacted.
 
@@ -217,10 +222,13 @@ def private_record(raw: Any, author: Any, contact: Any, key: bytes, text: str | 
     holds authors seen elsewhere in the file, pseudonymised wherever they turn up (a malformed row's
     fields are not where the header says).
     """
-    author_s = _text(author) if author not in (None, "") and not _kind_of(author) else ""
+    author_s = author_text(author)
     contact_s = _text(contact) if contact not in (None, "") and not _kind_of(contact) else ""
     names = (author_s,) if author_s else ()
-    alias = alias or (privacy.pseudonym(author_s, key) if author_s else "")
+    if key is None and ((author_s and not alias) or known):
+        raise ValueError("private_record needs the workspace key to pseudonymise these authors")
+    secret = key if key is not None else b""  # unused without a key: checked above
+    alias = alias or (privacy.pseudonym(author_s, secret) if author_s else "")
 
     def clean(v: Any, depth: int = 0) -> Any:
         t = type(v)
@@ -233,7 +241,7 @@ def private_record(raw: Any, author: Any, contact: Any, key: bytes, text: str | 
             if contact_s and s == contact_s:
                 return "[REDACTED]"
             if s in known:
-                return privacy.pseudonym(s, key)
+                return privacy.pseudonym(s, secret)
             if text is not None and s == text:
                 return redacted
             return xml_safe(privacy.redact(v, names))
