@@ -65,12 +65,13 @@ import hashlib
 import json
 import os
 import time
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.partitioned import ENGINES, atomic, check_options, partitions, run_ray
+from vocmine.jobs.partitioned import ENGINES, atomic, check_options, partitions, ray_session, run_ray
 
 if TYPE_CHECKING:
     from vocmine.collect.sources.base import ColumnMap
@@ -472,8 +473,10 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
 
     ``ws_or_path`` is a workspace or its file. The input files go through the normal ingest
     (``source`` and ``columns`` as there, else the file's name and detected columns; rejected
-    rows reported in ``ingest.messages`` and the rejects table; nothing doubled on a re-run). Then ``export_pending`` writes the rows not analysed yet to
-    ``OUT/input``, ``analyze_partitions`` analyses them into ``OUT/analysis`` (``engine``,
+    rows reported in ``ingest.messages`` and the rejects table; nothing doubled on a re-run); with
+    ``engine="ray"`` its redaction and language detection run on Ray workers and the rest here
+    (``vocmine.jobs.ingest_map``), with the same result. Then ``export_pending`` writes the rows
+    not analysed yet to ``OUT/input``, ``analyze_partitions`` analyses them into ``OUT/analysis`` (``engine``,
     ``workers``, ``address`` as there; the learned words are the workspace's), and
     ``load_analysis`` writes them into the workspace, as ``vocmine analyze`` would have.
 
@@ -485,6 +488,9 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     embedding nothing again. A language whose embedder is fitted on the workspace (``kiwi-lsa``, the
     Korean default) has no fit to embed with before its first topic fit: that first time the stage
     fits and embeds it here; later backfills embed it on the engine too.
+
+    On Ray, one session serves every stage: the cluster at ``address``, else the Ray this process
+    has initialised, else a local one of ``workers`` CPUs, started once and stopped at the end.
 
     Resumable: run it again after a failure or a kill. The partitions a killed run finished are
     loaded first (``resumed``), so they are never analysed again; what is still pending is
@@ -538,12 +544,21 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     def step(name: str, t0: float) -> None:
         seconds[name] = round(time.monotonic() - t0, 3)
 
+    stack = ExitStack()
     try:
+        if engine == "ray":
+            stack.enter_context(ray_session(workers, address))
+            address = None  # joined (or started) once, here: every stage below runs in this session
         if files:
-            label = "ingest " + ", ".join(f.name for f in files)
+            label = "ingest " + ", ".join(f.name for f in files) + f" ({engine})"
             t0 = time.monotonic()
             bar = st.start(label)
-            ing = ingest(ws, files, source=source, columns=columns, progress=bar)
+            on_engine: dict[str, Any] = {}
+            if engine == "ray":  # the redaction and language detection on Ray workers; the rest here
+                from vocmine.jobs.ingest_map import CHUNK_ROWS, ray_finisher
+
+                on_engine = {"finisher": ray_finisher(workers), "chunk_rows": CHUNK_ROWS}
+            ing = ingest(ws, files, source=source, columns=columns, progress=bar, **on_engine)
             result["ingest"] = {**ing.as_dict(), "messages": ing.messages}
             step("ingest", t0)
             st.end(f"{label}: {ing.inserted:,} new, {ing.updated:,} updated, {ing.unchanged:,} unchanged, "
@@ -594,6 +609,7 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
             st.end(f"topics: {tp.get('topics', 0):,} topics, {tp.get('new_topics', 0):,} new, "
                    f"{tp.get('assigned', 0):,} segments placed, {tp.get('embedded', 0):,} embedded here")
     finally:
+        stack.close()
         if own:
             ws.close()
     result.update({"partitions": an["partitions"], "skipped": an["skipped"], "analyzed": an["analyzed"],
