@@ -5,12 +5,13 @@ An ingest is two halves (``vocmine.collect.ingest``). ``Preparer.draft`` is orde
 reads each row's fields, rejects what cannot be stored, gives each row its natural key (a
 content hash numbered by occurrence, or the file's id with a repeat rejected) and pseudonymises the
 author; it runs here, in the process that reads the file and writes the workspace. ``finish`` is
-the rest, and most of the time (about 70% of an ingest on review text, measured with cProfile on
-20,000 rows): the redaction of text, title, URL and raw record, the language, the hashes. It is a
+the rest: the redaction of text, title, URL and raw record, the language, the hashes (6.5 s of a
+16.0 s in-process ingest of 100,000 review rows, bench/bench_ingest.py's; docs/performance.md). It is a
 pure function of the draft, so ``ray_finisher`` runs it on a pool of Ray actors, a batch of drafts
 per call, while this process reads ahead and writes the finished rows, in order, through the
 ingest's own writer (near-duplicates, updates, rejects and messages as ``vocmine ingest`` gives
-them). The rows, rejects and messages equal the in-process ingest's
+them). The driver's part then bounds the ingest: one actor made it 1.55x faster on two cores,
+a second added nothing. The rows, rejects and messages equal the in-process ingest's
 (tests/jobs/test_ingest_map.py).
 
 Why actors called in order and not a Ray Data pipeline: the rows come from one file parsed here
@@ -44,7 +45,7 @@ class _FinishActor:
 
 def ray_finisher(workers: int | None = None) -> Finisher:
     """A finisher (``run_ingest``'s) that finishes each batch of drafts on one of ``workers`` Ray
-    actors (default: one per CPU of the cluster), one CPU each, and yields the batches back in
+    actors (default: one per CPU of the cluster), one CPU each (the work is single-threaded Python), and yields the batches back in
     order. Ray must be initialised when it runs (``partitioned.ray_session``)."""
 
     def run(chunks: Iterable[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
