@@ -28,7 +28,14 @@ def linked_feedback(conn, ticket_id: int) -> dict[int, dict[str, Any]]:
     ``phrase`` / ``quote`` are the first linked mention found; ``phrases`` holds every phrase of a
     linked phrase group the feedback used, ``exact`` those it used word for word (``word_for_word``),
     ``segments`` every linked segment id.
+
+    After a partial backfill load (``core.queries.LOADED_FROM``), feedback dated before the
+    loaded weeks is left out: most of it is summarised, without the segments a link reaches, so
+    counting the few rows of those weeks that are here would understate what they said then.
     """
+    from vocmine.core.queries import loaded_from
+
+    start = loaded_from(conn)
     out: dict[int, dict[str, Any]] = {}
     for ttype, target in conn.execute(
             "select target_type, target_id from links where ticket_id = ? and status = 'accepted' "
@@ -46,6 +53,8 @@ def linked_feedback(conn, ticket_id: int) -> dict[int, dict[str, Any]]:
                 "join feedback f on f.id = s.feedback_id where coalesce(t.merged_into, t.id) = ? "
                 "and f.duplicate_of is null order by f.id, s.id", (target,)).fetchall()
         for fid, created, lang, author, quote, phrase, variant, seg in rows:
+            if start and created and created < start:
+                continue
             item = out.setdefault(fid, {"created_at": created, "language": lang, "author": author, "quote": quote,
                                         "phrase": phrase, "variant": variant, "target": (ttype, target),
                                         "phrases": set(), "exact": set(), "segments": set()})
@@ -84,8 +93,15 @@ def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: i
     In each window ``complaints`` counts the feedback linked to the fix, ``feedback`` all feedback
     (near-duplicates and undated rows left out), ``rate`` the one over the other; ``days`` says how
     many of the window's days the data covers (fewer than ``weeks`` x 7 when it starts or ends inside).
+    After a partial backfill load the data starts at ``core.queries.LOADED_FROM`` (the feedback
+    before it has no linked feedback counted: ``linked_feedback``), so every count starts there too.
     """
+    from vocmine.core.queries import loaded_from
     from vocmine.decide.trends import week_of
+
+    start = loaded_from(conn)
+    after = " and created_at >= ?" if start else ""
+    extra = (start,) if start else ()
 
     before0 = (shipped - timedelta(weeks=weeks)).strftime("%Y-%m-%dT%H:%M:%SZ")
     ship = shipped.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -93,7 +109,7 @@ def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: i
 
     def window(lo: str, hi: str) -> dict[str, Any]:
         total = conn.execute("select count(*) from feedback where duplicate_of is null and created_at >= ? "
-                             "and created_at < ?", (lo, hi)).fetchone()[0]
+                             f"and created_at < ?{after}", (lo, hi, *extra)).fetchone()[0]
         n = sum(1 for v in fids.values() if v["created_at"] and lo <= v["created_at"] < hi)
         days = 0
         if span:  # whole days of data inside the window, the first and last dated days counted whole
@@ -102,13 +118,14 @@ def _evidence(conn, fids: dict[int, dict[str, Any]], shipped: datetime, weeks: i
         return {"complaints": n, "feedback": total, "rate": round(n / total, 4) if total else None, "weeks": weeks,
                 "days": days}
 
-    first, last = conn.execute("select min(created_at), max(created_at) from feedback").fetchone()
+    first, last = conn.execute(f"select min(created_at), max(created_at) from feedback where 1{after}",
+                               extra).fetchone()
     span = (_utc(first[:10]), _utc(last[:10]) + timedelta(days=1)) if first and last else None
 
     # Undated feedback is in no week (and in neither window).
     weekly_total = dict(conn.execute(
         f"select {week_of()} as w, count(*) from feedback f where f.duplicate_of is null "
-        "and f.created_at is not null group by 1").fetchall())
+        f"and f.created_at is not null{after} group by 1", extra).fetchall())
     weekly_linked: dict[str, int] = defaultdict(int)
     if fids:
         marks = ",".join("?" * len(fids))

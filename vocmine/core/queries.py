@@ -14,6 +14,17 @@ from typing import Any, Iterable, Sequence
 
 from vocmine.core.errors import ConfigError
 
+# The setting a partial backfill load leaves (vocmine.jobs.backfill.load_analysis(since=...)): an ISO
+# date, a Monday. Rows dated before it may be summarised (their segments are not in the workspace),
+# so what counts analysed rows (the weekly report, the changelog's "you said") starts there.
+LOADED_FROM = "analysis.loaded_from"
+
+
+def loaded_from(conn) -> str | None:
+    """The workspace's ``LOADED_FROM`` setting, or None when every analysed row is loaded whole."""
+    row = conn.execute("select value from settings where key = ?", (LOADED_FROM,)).fetchone()
+    return row[0] if row else None
+
 
 class Where:
     """SQL conditions joined by ``and``, with their arguments in order."""

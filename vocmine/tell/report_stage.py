@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from vocmine.core.dates import iso_week, week_monday
 from vocmine.core.errors import ConfigError
+from vocmine.core.queries import LOADED_FROM, loaded_from
 from vocmine.core.queries import Where, feedback_where
 
 if TYPE_CHECKING:
@@ -179,6 +180,16 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     plo = _iso(monday - timedelta(days=7))
     first = monday - timedelta(weeks=HISTORY_WEEKS - 1)
     weeks = [iso_week(first + timedelta(weeks=i)) for i in range(HISTORY_WEEKS)]
+    loaded_from = ws.setting(LOADED_FROM)
+    if loaded_from and first.isoformat() < loaded_from:
+        # A partial backfill load summarised the rows before loaded_from: their segments are not here,
+        # so the weeks of this report before it would count no complaints, topics or phrases.
+        earliest = iso_week(date.fromisoformat(loaded_from) + timedelta(weeks=HISTORY_WEEKS - 1))
+        raise ConfigError(
+            f"the report of {week} reads the {HISTORY_WEEKS} weeks from {first.isoformat()}, but this workspace holds "
+            f"the analysis of feedback dated from {loaded_from} on (a partial backfill load, 'vocmine backfill "
+            f"--load-since', summarised the older rows into its weekly history): report {earliest} or later, or "
+            "load the rest whole with 'vocmine backfill --out DIR' (the same DIR, without --load-since)")
 
     ctx: dict[str, Any] = {"week": week, "lang": lang}
     if company:
@@ -477,6 +488,11 @@ def _closure(ws: "Store", hi: str, scope: Where | None = None, members: set[int]
 
     conn = ws.db.conn
     also, extra = _also(scope)
+    # After a partial backfill load both counts start where the loaded rows start (linked_feedback
+    # leaves the older ones out too), and ``since`` says so.
+    since = loaded_from(conn)
+    if since:
+        also, extra = f"{also} and f.created_at >= ?", [*extra, since]
     volume = conn.execute(
         "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id "
         f"where s.complaint = 1 and f.duplicate_of is null and f.created_at < ?{also}", (hi, *extra)).fetchone()[0]
@@ -501,8 +517,9 @@ def _closure(ws: "Store", hi: str, scope: Where | None = None, members: set[int]
         fixes.append({"ticket": key, "title": title, "first_complaint": first[:10] if first else None,
                       "shipped_at": shipped[:10], "days": days})
     fix_days = [f["days"] for f in fixes if f["days"] is not None]
-    return {"linked_complaints": len(linked), "complaint_volume": volume,
-            "median_days_to_fix": statistics.median(fix_days) if fix_days else None, "fixes": fixes}
+    out = {"linked_complaints": len(linked), "complaint_volume": volume,
+           "median_days_to_fix": statistics.median(fix_days) if fix_days else None, "fixes": fixes}
+    return {**out, "since": since} if since else out
 
 
 def slice_folder(slice_: dict[str, list[str]]) -> str:
