@@ -13,7 +13,9 @@ run's. ``--one-worker-machine`` adds a Ray run with one worker on a cluster of a
 CPUs: the actor gets them all (``partitioned.actor_cpus``) and runs with as many threads as the
 in-process run, which is the comparison of Ray's own cost. ``--local-one-thread`` adds an
 in-process run with ``OMP_NUM_THREADS=1``, one thread as a one-CPU actor has. ``--load`` adds, last, the load of the in-process run's output into a
-copy of the prepared workspace (``load_analysis``, as ``vocmine backfill`` runs it), timed.
+copy of the prepared workspace (``load_analysis``, as ``vocmine backfill`` runs it), timed, with
+the file's size before and after; ``--load-since DATE`` makes that load partial (every row is
+dated in one week, so a later DATE summarises them all: the smallest workspace a load leaves).
 
 Prints one JSON line per run: ``analyze_s`` (the ``analyze_partitions`` call: it includes loading
 the models in each Ray actor, not starting Ray, which is ``ray_init_s``), rows/s over
@@ -176,10 +178,13 @@ def load(args) -> None:
     copy_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     with vocmine.open(db) as ws:
-        r = load_analysis(ws, args.work / out_name("local", 1))
+        r = load_analysis(ws, args.work / out_name("local", 1), since=args.load_since)
     secs = time.perf_counter() - t0
+    with vocmine.open(db) as ws:  # the size of the file alone, as for the prepared one
+        ws.db.conn.execute("pragma wal_checkpoint(truncate)")
     print("RESULT " + json.dumps({
-        "engine": "load", "rows": r["feedback"], "segments": r["segments"], "mentions": r["mentions"],
+        "engine": "load", "since": args.load_since, "prepared_db_mb": round(src.stat().st_size / 2**20),
+        "rows": r["feedback"], "summarised": r["summarised"], "segments": r["segments"], "mentions": r["mentions"],
         "phrases": r["phrases"], "copy_s": round(copy_s, 1), "load_s": round(secs, 1),
         "rows_per_s": round(r["feedback"] / secs, 1), "segments_per_s": round(r["segments"] / secs, 1),
         "driver_peak_rss_mb": _own_peak_mb(), "db_mb": round(db.stat().st_size / 2**20)}), flush=True)
@@ -212,6 +217,9 @@ def main() -> None:
                     help="also run in-process with OMP_NUM_THREADS=1 (last), the thread count of one Ray actor")
     ap.add_argument("--load", action="store_true",
                     help="also time the load of the in-process output into a copy of the workspace (last)")
+    ap.add_argument("--load-since", metavar="DATE",
+                    help="with --load: a partial load (load_analysis(since=DATE)); every row is in one week, so a "
+                         "DATE after it summarises them all")
     ap.add_argument("--one", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -240,7 +248,8 @@ def main() -> None:
         run_env = env if not isinstance(threads, int) else dict(env, OMP_NUM_THREADS=str(threads))
         tag = threads if isinstance(threads, str) else f"{threads}t" if threads else ""
         p = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--work", str(args.work),
-                            "--one", engine, str(n)] + (["--tag", tag] if tag else []),
+                            "--one", engine, str(n)] + (["--tag", tag] if tag else [])
+                           + (["--load-since", args.load_since] if args.load_since else []),
                            capture_output=True, text=True, env=run_env)
         lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
         if p.returncode != 0 or not lines:

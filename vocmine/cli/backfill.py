@@ -25,6 +25,9 @@ from vocmine.jobs.partitioned import ENGINES
               help="Then the topic stage: embed on the same engine, discover topics on a sample here, place every segment.")
 @click.option("--num-gpus", type=click.FloatRange(min=0, min_open=True),
               help="With --engine ray --topics: each embedding actor's share of a GPU.")
+@click.option("--load-since", metavar="DATE",
+              help="Load only rows dated from DATE's week on whole; count older rows into the workspace's "
+                   "weekly history tables, their segments left in OUT/analysis (docs/scale.md).")
 @click.option("--source", help="Source name stored with each row (default: the file name without extension).")
 @click.option("--text", help="Column with the feedback text (default: detected).")
 @click.option("--title", help="Column with a review title.")
@@ -36,7 +39,8 @@ from vocmine.jobs.partitioned import ENGINES
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str, workers: int | None,
-             address: str | None, partition_rows: int, topics: bool, num_gpus: float | None, source: str | None,
+             address: str | None, partition_rows: int, topics: bool, num_gpus: float | None,
+             load_since: str | None, source: str | None,
              id_: str | None, as_json: bool, **columns: str | None) -> None:
     """Ingest INPUT files and analyse everything not analysed yet, in partitions, in this process
     or on a Ray cluster, then load the analysis into the workspace.
@@ -59,7 +63,7 @@ def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str,
             result = run_backfill(ws, inputs, out=out, engine=engine, workers=workers, address=address,
                                   partition_rows=partition_rows, source=source,
                                   columns=ColumnMap(id=id_, **columns), topics=topics, num_gpus=num_gpus,
-                                  progress=prog)
+                                  load_since=load_since, progress=prog)
     finally:
         ws.close()
     ing = result["ingest"]
@@ -77,6 +81,10 @@ def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str,
             click.echo(f"backfilled {result['loaded'] + (result['resumed'] or {}).get('feedback', 0):,} feedback rows "
                        f"into {ws.path}: {result['analyzed']:,} partitions analysed ({engine}), "
                        f"{result['segments']:,} segments, {result['mentions']:,} phrase mentions"
+                       + (f"; {result['summarised'] + (result['resumed'] or {}).get('summarised', 0):,} older rows "
+                          "summarised into the weekly history"
+                          + (f" (the workspace's analysis starts {result['loaded_from']})" if result["loaded_from"]
+                             else "") if load_since is not None else "")
                        + (f"; {result['stale']:,} rows changed since the export, left for 'vocmine analyze'"
                           if result["stale"] else ""))
         if result.get("topics"):

@@ -320,3 +320,24 @@ def _phrase_aspects(db: sqlite_utils.Database) -> None:
         {"language": str, "a": str, "b": str, "score": float, "embedder": str, "created_at": str},
         pk=("language", "a", "b"),
     )
+
+
+@migration("0013_backfill_history")
+def _backfill_history(db: sqlite_utils.Database) -> None:
+    # A backfill may load only its newer rows whole (``load_analysis(since=...)``): an older row's
+    # analysis stays in the backfill's Parquet folder, named here, and the row is marked analysed
+    # so that nothing analyses it again. Null for a row whose segments are in this workspace.
+    table(db, "analyzed").add_column("summarised", str)
+    # The weekly counts of those summarised rows, the tables of vocmine.jobs.backfill_aggregates
+    # (the same keys and measures), added to as each partition's rows are summarised.
+    measures = {"volume": int, "complaint_volume": int, "segments": int, "complaint_segments": int,
+                "sentiment_sum": float, "sentiment_n": int, "complaint_sentiment_sum": float,
+                "complaint_sentiment_n": int}
+    table(db, "history_weeks").create({"week": str, "feedback": int}, pk="week")
+    table(db, "history_segment_weeks").create(
+        {"week": str, "language": str, "feedback": int, "complaint_feedback": int, "segments": int,
+         "complaints": int, "sentiment_sum": float, "sentiment_n": int},
+        pk=("week", "language"),
+    )
+    table(db, "history_phrase_weeks").create({"week": str, "lang": str, "canonical": str, **measures},
+                                             pk=("week", "lang", "canonical"))

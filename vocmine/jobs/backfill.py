@@ -71,9 +71,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.partitioned import ENGINES, atomic, check_options, partitions, ray_session, run_ray
+from vocmine.core.queries import LOADED_FROM
+from vocmine.jobs.partitioned import (  # noqa: F401  (finished, input_digest: imported from here too)
+    ENGINES, atomic, check_options, finished, input_digest, marker as _marker, partitions, ray_session, run_ray)
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from vocmine.collect.sources.base import ColumnMap
     from vocmine.core.store import Store
 
@@ -115,21 +119,6 @@ def _feedback_schema():
     return pa.schema([("feedback_id", pa.int64()), ("content_hash", pa.string())])
 
 
-def input_digest(ids, hashes) -> str:
-    """A short hash of a partition's rows (feedback ids and content hashes): what its marker was made from."""
-    h = hashlib.sha256()
-    for fid, chash in zip(ids, hashes):
-        h.update(f"{int(fid)}\t{chash or ''}\n".encode())
-    return h.hexdigest()[:16]
-
-
-def _partition_digest(path: Path) -> str:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-    t = pq.read_table(path, columns=["id", "content_hash"])
-    return input_digest(t.column("id").to_pylist(), t.column("content_hash").to_pylist())
-
-
 def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: int = PARTITION_ROWS,
                    reanalyze: bool = False) -> list[Path]:
     """Write the workspace's feedback rows that ``analyze`` would analyse now (all of them with
@@ -140,7 +129,7 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
     The columns are ``INPUT_COLUMNS`` and ``DATE_COLUMNS``: ``created`` (the stored creation time),
     ``week`` (computed by the same SQL as the workspace's weekly trends) and ``duplicate_of``."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     from vocmine.decide.trends import week_of
     from vocmine.understand.analyze import _pending
@@ -329,22 +318,10 @@ def _run_local(todo: list[Path], options: dict):
         yield worker.analyze(p)
 
 
-def finished(out: str | os.PathLike, part: Path) -> dict[str, Any] | None:
-    """The marker of input partition ``part`` in the analysis folder ``out`` when it is done for
-    the rows ``part`` holds now, else None: a marker made from other rows (a later export reused
-    the name) does not count."""
-    mark = _marker(Path(out), part)
-    info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
-    return info if info is not None and info.get("input") == _partition_digest(part) else None
-
-
-def _marker(out: Path, part: Path) -> Path:
-    return out / "_done" / f"{part.stem}.json"
-
-
 # -- the load into a workspace ----------------------------------------------------------------------------
 
 def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterable[str] | None = None,
+                  since: "str | date | None" = None,
                   progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
     """Write the analysis in ``out_dir`` (``analyze_partitions``' output) into the workspace, as
     ``vocmine analyze`` would have: segments, phrases, phrase mentions and the ``analyzed`` marks,
@@ -358,14 +335,30 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
     is out of date, so it is not written; ``analyze`` analyses it again). ``progress(done,
     total)`` is called with partitions.
 
-    Returns ``partitions``, ``feedback`` (rows loaded), ``segments``, ``complaints``, ``mentions``,
-    ``phrases`` (as ``analyze`` counts them), ``unchanged``, ``stale`` and ``seconds``.
+    ``since`` (an ISO date, rounded down to its week's Monday, so that a week is loaded whole or
+    not at all) makes the load partial: a row dated before it is *summarised*. Its segments and
+    mentions stay in ``out_dir`` only; the workspace gets its ``analyzed`` mark (with
+    ``summarised``, the folder that holds them, so that nothing analyses it again) and its weekly
+    counts, added to the ``history_*`` tables (``backfill_aggregates.counts_of``, the
+    aggregates' own map; read them with ``backfill_aggregates.history``). Undated rows, and rows
+    from ``since`` on, are loaded whole. The setting ``analysis.loaded_from`` records the latest
+    such Monday: the weekly report and the changelog's counts start there (docs/scale.md). A row
+    summarised by an earlier load is loaded whole by a load without ``since`` (or with an earlier
+    one), and its counts are taken out of the history again; a row loaded whole stays whole. A
+    summarised row whose text changed later is analysed again and loaded whole (by this load or by
+    ``analyze``), and the history keeps the counts of what it said before.
+
+    Returns ``partitions``, ``feedback`` (rows loaded whole), ``summarised`` (rows summarised),
+    ``segments``, ``complaints``, ``mentions``, ``phrases`` (as ``analyze`` counts them, over the
+    rows loaded whole), ``unchanged``, ``stale``, ``loaded_from`` (the setting after the load, or
+    None) and ``seconds``.
     """
     from vocmine.core.db import stage_lock
     from vocmine.understand.analyze import ANALYZER, AnalyzeResult, _write_batch, regroup
 
     t0 = time.perf_counter()
     out = Path(out_dir)
+    monday = week_start(since) if since is not None else None
     if not (out / "_done").is_dir():
         raise ConfigError(f"{str(out)!r} holds no backfill analysis (no _done folder); "
                           "analyse partitions into it first (analyze_partitions)")
@@ -389,11 +382,11 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
         if not (out / "feedback" / f"{name}.parquet").is_file():
             raise ConfigError(f"partition {name} in {str(out)!r} has no feedback/{name}.parquet; "
                               "analyse it again into a new output directory")
-    params = {"engine": "backfill", "out_dir": str(out), "partitions": len(names),
+    params = {"engine": "backfill", "out_dir": str(out), "partitions": len(names), "since": monday,
               **{key: sorted({str(infos[n].get(key)) for n in names})
                  for key in ("sentiment", "english_model", "fingerprint")}}
     result = AnalyzeResult()
-    skipped = {"unchanged": 0, "stale": 0}
+    skipped = {"unchanged": 0, "stale": 0, "summarised": 0}
     with stage_lock(ws.path, "analyze"):
         with ws.run("analyze", params) as counts:
             conn = ws.db.conn
@@ -403,7 +396,8 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
             if progress and names:
                 progress(0, len(names))
             for k, name in enumerate(names):
-                _load_partition(conn, out, name, phrase_ids, result, skipped, run_id, _write_batch, ANALYZER)
+                _load_partition(conn, out, name, phrase_ids, result, skipped, run_id, _write_batch, ANALYZER,
+                                monday)
                 counts.update({**result.as_dict(), **skipped})
                 if progress:
                     progress(k + 1, len(names))
@@ -413,37 +407,80 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
                                 (run_id,)).fetchone()
             if result.feedback or (last is not None and last[0] != "ok"):
                 result.phrases = regroup(ws)
+            if ws.setting(LOADED_FROM) is not None and conn.execute(
+                    "select 1 from analyzed where summarised is not null limit 1").fetchone() is None:
+                with conn:  # every summarised row is whole again: the analysis starts with the data
+                    conn.execute("delete from settings where key = ?", (LOADED_FROM,))
             counts.update({**result.as_dict(), **skipped})
-    return {"partitions": len(names), **result.as_dict(), **skipped, "seconds": round(time.perf_counter() - t0, 3)}
+    return {"partitions": len(names), **result.as_dict(), **skipped, "loaded_from": ws.setting(LOADED_FROM),
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+
+def week_start(day: "str | date") -> str:
+    """The Monday (ISO date) of the ISO week that ``day`` (a date or an ISO date or timestamp) is in."""
+    from datetime import date as _date, timedelta
+
+    try:
+        d = day if isinstance(day, _date) else _date.fromisoformat(str(day)[:10])
+    except ValueError as exc:
+        raise ConfigError(f"since must be a date such as 2025-01-06, not {day!r}") from exc
+    return (d - timedelta(days=d.weekday())).isoformat()
 
 
 def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skipped: dict[str, int], run_id: int,
-                    write_batch: Callable, analyzer: str) -> None:
-    """Load one partition's rows that are neither unchanged nor stale, ``BATCH`` rows a transaction."""
+                    write_batch: Callable, analyzer: str, since: str | None = None) -> None:
+    """Load one partition's rows that are neither unchanged nor stale, ``BATCH`` rows a transaction:
+    whole, or, when dated before ``since``, summarised (``_summarise``)."""
     import pyarrow.parquet as pq
 
     from vocmine.understand.phrases import PhraseMention
 
     exported = pq.read_table(out / "feedback" / f"{name}.parquet").to_pylist()
-    now = {fid: (chash, done, by) for fid, chash, done, by in conn.execute(
-        "select f.id, f.content_hash, a.content_hash, a.analyzer from feedback f "
+    now = {fid: rest for fid, *rest in conn.execute(
+        "select f.id, f.content_hash, a.content_hash, a.analyzer, a.summarised, f.created_at from feedback f "
         "left join analyzed a on a.feedback_id = f.id where f.id in (select value from json_each(?))",
         (json.dumps([r["feedback_id"] for r in exported]),))}
     todo: list[tuple] = []
+    summarise: list[int] = []
+    unsummarise: list[int] = []  # summarised before, loaded whole now: their counts leave the history
     for r in exported:
         fid, chash = r["feedback_id"], r["content_hash"]
         current = now.get(fid)
         if current is None or current[0] != chash:
             skipped["stale"] += 1
-        elif current[1] == chash and current[2] == analyzer:
+            continue
+        old = since is not None and current[4] is not None and current[4] < since
+        done = current[1] == chash and current[2] == analyzer
+        if done and (current[3] is None or old):  # loaded whole, or summarised and to stay so
             skipped["unchanged"] += 1
+        elif old and not done and current[3] is None:
+            summarise.append(fid)
         else:
+            if done:
+                unsummarise.append(fid)
             todo.append((fid, None, None, None, None, chash))  # the writer reads the id and the content hash
+    if not (todo or summarise or unsummarise):
+        return
+    mentions = pq.read_table(out / "mentions" / f"{name}.parquet").to_pylist()
+    if summarise:
+        # The phrases of the summarised rows are the workspace's phrases too (the history counts them by
+        # name, and regroup names a group by its most used phrase): registered first, in the order a
+        # whole load would first meet them, so that their ids and parts are a whole load's.
+        rank = {r["feedback_id"]: k for k, r in enumerate(exported)}
+        whole_or_summarised = set(summarise) | {t[0] for t in todo}
+        meet = sorted((m for m in mentions if m["feedback_id"] in whole_or_summarised),
+                      key=lambda m: (rank[m["feedback_id"]], m["idx"]))  # stable: a segment's mentions in order
+        _register_phrases(conn, meet, phrase_ids)
+    if summarise or unsummarise:
+        _summarise(conn, out, name, summarise, unsummarise, {fid: now[fid][0] for fid in summarise}, analyzer,
+                   run_id, since)
+        skipped["summarised"] += len(summarise)
     if not todo:
         return
     keep = {t[0] for t in todo}
     per_seg: dict[tuple[int, int], list] = {}
-    for m in pq.read_table(out / "mentions" / f"{name}.parquet").to_pylist():
+    for m in mentions:
         if m["feedback_id"] in keep:
             per_seg.setdefault((m["feedback_id"], m["idx"]), []).append(PhraseMention(
                 canonical=m["canonical"], variant=m["variant"], start=m["start"], end=m["end"], kind=m["kind"],
@@ -461,13 +498,75 @@ def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skippe
         write_batch(conn, batch, [per_row[b[0]] for b in batch], phrase_ids, result, run_id)
 
 
+def _register_phrases(conn, mentions: list[dict], phrase_ids: dict) -> None:
+    """Add the phrases of ``mentions`` (rows of a partition's mentions table) that the workspace
+    does not have, as ``analyze``'s writer adds them, in the order given; ``phrase_ids`` learns them."""
+    from vocmine.core.dates import now_iso
+
+    now = now_iso()
+    with conn:
+        for m in mentions:
+            key = (m["lang"], m["canonical"])
+            if key not in phrase_ids:
+                phrase_ids[key] = conn.execute(
+                    "insert into phrases (phrase, language, kind, aspect, opinion, updated_at) values (?,?,?,?,?,?)",
+                    (m["canonical"], m["lang"], m["kind"], m["aspect"], m["opinion"], now)).lastrowid
+
+
+HISTORY = {"weeks": "history_weeks", "segment_weeks": "history_segment_weeks", "phrase_weeks": "history_phrase_weeks"}
+
+
+def _summarise(conn, out: Path, name: str, add: list[int], remove: list[int], hashes: dict[int, str], analyzer: str,
+               run_id: int, since: str | None) -> None:
+    """In one transaction: count partition ``name``'s rows ``add`` into the history tables and mark
+    them analysed and summarised (in ``out``); take the rows ``remove`` (summarised by an earlier
+    load, loaded whole now) out of the history again. Each row is in one week, so the counts of
+    distinct feedback add up and subtract exactly."""
+    import pyarrow as pa
+
+    from vocmine.core.dates import now_iso
+    from vocmine.decide.trends import week_of
+    from vocmine.jobs.backfill_aggregates import KEYS, VALUES, counts_of
+
+    def weeks(ids: list[int]) -> "pa.Table":
+        # the week of each dated row that is not a near-duplicate: the rows the trends count
+        rows = conn.execute(f"select id, {week_of('created_at')} from feedback where created_at is not null "
+                            "and duplicate_of is null and id in (select value from json_each(?))",
+                            (json.dumps(ids),)).fetchall()
+        return pa.table({"feedback_id": pa.array([r[0] for r in rows], pa.int64()),
+                         "week": pa.array([r[1] for r in rows], pa.string())})
+
+    tables = []
+    for ids, sign in ((add, 1), (remove, -1)):
+        if ids:
+            w = weeks(ids)
+            tables += [(agg, counts_of(agg, f"{name}.parquet", out, w), sign) for agg in HISTORY]
+    now = now_iso()
+    with conn:
+        for agg, t, sign in tables:
+            keys, values = KEYS[agg], VALUES[agg]
+            cols = keys + values
+            sql = (f"insert into {HISTORY[agg]} ({', '.join(cols)}) values ({', '.join('?' * len(cols))}) "
+                   f"on conflict ({', '.join(keys)}) do update set "
+                   + ", ".join(f"{v} = {v} + excluded.{v}" for v in values))
+            conn.executemany(sql, [tuple(r[c] if c in keys else sign * r[c] for c in cols) for r in t.to_pylist()])
+            conn.execute(f"delete from {HISTORY[agg]} where {values[0]} <= 0")
+        conn.executemany(
+            "insert or replace into analyzed (feedback_id, content_hash, analyzer, run_id, analyzed_at, summarised) "
+            "values (?,?,?,?,?,?)", [(fid, hashes[fid], analyzer, run_id, now, str(out)) for fid in add])
+        if add and since is not None:
+            conn.execute("insert into settings (key, value) values (?, ?) on conflict (key) do update set "
+                         "value = max(value, excluded.value)", (LOADED_FROM, since))
+
+
 # -- the whole backfill -----------------------------------------------------------------------------------
 
 def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.PathLike] = (), *,
              out: str | os.PathLike, engine: str = "local", workers: int | None = None, address: str | None = None,
              partition_rows: int = PARTITION_ROWS, source: str | None = None,
              columns: "ColumnMap | dict[str, str] | None" = None, topics: bool = False,
-             num_gpus: float | None = None, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
+             num_gpus: float | None = None, load_since: "str | date | None" = None,
+             progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Ingest ``inputs`` into the workspace, analyse everything it holds unanalysed as Parquet
     partitions (in this process or on Ray), and load the analysis into the workspace; returns counts.
 
@@ -478,7 +577,10 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     (``vocmine.jobs.ingest_map``), with the same result. Then ``export_pending`` writes the rows
     not analysed yet to ``OUT/input``, ``analyze_partitions`` analyses them into ``OUT/analysis`` (``engine``,
     ``workers``, ``address`` as there; the learned words are the workspace's), and
-    ``load_analysis`` writes them into the workspace, as ``vocmine analyze`` would have.
+    ``load_analysis`` writes them into the workspace, as ``vocmine analyze`` would have. With
+    ``load_since`` (an ISO date) the load is partial: rows dated before that date's week are
+    summarised into the workspace's weekly ``history_*`` tables, their segments left in
+    ``OUT/analysis`` (``load_analysis``' ``since``).
 
     With ``topics``, the topic stage follows: the segments it works on are embedded as a map over
     ``OUT/analysis/segments`` on the same engine (``embed_partitions``, into ``OUT/vectors``;
@@ -499,7 +601,8 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
 
     The result: ``ingest`` (the IngestResult's counts and messages), ``resumed`` (what was loaded
     from an earlier run, or None), ``partitions`` (exported now), ``skipped`` (of those, already
-    analysed), ``analyzed``, ``loaded`` (feedback rows written), ``unchanged``, ``stale``,
+    analysed), ``analyzed``, ``loaded`` (feedback rows written whole), ``summarised`` (rows
+    counted into the history instead), ``loaded_from`` (the workspace's setting), ``unchanged``, ``stale``,
     ``segments``, ``mentions``, ``phrases``, ``engine`` and ``seconds`` per step; with ``topics``,
     also ``embedded`` (per topic language: ``embed_partitions``'s counts and ``stored``, the vectors
     stored in the workspace, or ``skipped`` and why) and ``topics`` (``update_topics``'s counts).
@@ -518,6 +621,8 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
             raise ConfigError('engine "ray" needs Ray Data: pip install "vocmine[ray]"') from exc
     if partition_rows < 1:
         raise ConfigError(f"partition_rows must be at least 1, not {partition_rows}")
+    if load_since is not None:
+        week_start(load_since)  # a bad date fails here, before anything is written
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be at least 1, not {workers}")
     if num_gpus is not None and not (topics and engine == "ray" and num_gpus > 0):
@@ -567,12 +672,13 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
         if unloaded:
             t0 = time.monotonic()
             bar = st.start("load what an earlier run analysed")
-            pre = load_analysis(ws, an_dir, partitions=unloaded, progress=bar)
+            pre = load_analysis(ws, an_dir, partitions=unloaded, since=load_since, progress=bar)
             result["resumed"] = pre
             _mark_loaded(root, an_dir, ws)
             step("resume", t0)
             st.end(f"load what an earlier run analysed: {pre['partitions']:,} partitions, {pre['feedback']:,} rows "
-                   f"loaded, {pre['unchanged']:,} already in, {pre['stale']:,} changed since")
+                   f"loaded, " + (f"{pre['summarised']:,} summarised, " if load_since is not None else "")
+                   + f"{pre['unchanged']:,} already in, {pre['stale']:,} changed since")
         t0 = time.monotonic()
         st.start("export")
         parts = export_pending(ws, in_dir, partition_rows=partition_rows)
@@ -589,10 +695,12 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
                f"{an['segments']:,} segments, {an['mentions']:,} phrase mentions")
         t0 = time.monotonic()
         bar = st.start("load")
-        ld = load_analysis(ws, an_dir, partitions=[p.stem for p in parts], progress=bar)
+        ld = load_analysis(ws, an_dir, partitions=[p.stem for p in parts], since=load_since, progress=bar)
         step("load", t0)
-        st.end(f"load: {ld['feedback']:,} rows loaded, {ld['unchanged']:,} already in, {ld['stale']:,} changed "
-               f"since the export, {ld['phrases']:,} phrases")
+        st.end(f"load: {ld['feedback']:,} rows loaded, "
+               + (f"{ld['summarised']:,} summarised (dated before {week_start(load_since)}), "
+                  if load_since is not None else "")
+               + f"{ld['unchanged']:,} already in, {ld['stale']:,} changed since the export, {ld['phrases']:,} phrases")
         _mark_loaded(root, an_dir, ws)
         if topics:
             t0 = time.monotonic()
@@ -613,7 +721,8 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
         if own:
             ws.close()
     result.update({"partitions": an["partitions"], "skipped": an["skipped"], "analyzed": an["analyzed"],
-                   "loaded": ld["feedback"], "unchanged": ld["unchanged"], "stale": ld["stale"],
+                   "loaded": ld["feedback"], "summarised": ld["summarised"], "loaded_from": ld["loaded_from"],
+                   "unchanged": ld["unchanged"], "stale": ld["stale"],
                    "segments": ld["segments"], "mentions": ld["mentions"], "phrases": ld["phrases"],
                    "out": str(root), "seconds": seconds})
     return result

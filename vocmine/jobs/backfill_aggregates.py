@@ -41,10 +41,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from vocmine.core.errors import ConfigError
-from vocmine.jobs.partitioned import atomic, check_options, partitions, ray_session
+from vocmine.jobs.partitioned import atomic, check_options, finished, partitions, ray_session
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from vocmine.core.store import Store
     import pyarrow as pa  # type: ignore[import-untyped]
 
 KEYS = {
@@ -127,11 +129,20 @@ def partial_counts(name: str, inp: str | os.PathLike, an_dir: str | os.PathLike,
     analysis in ``an_dir`` (``OUT/analysis``) and, for ``topic_weeks``, the topic assignments in
     ``assignments`` (``OUT/assignments``, every language found there). This is the map: both
     engines call it, and its rows for one key add up across partitions."""
+    inp = Path(inp)
+    return counts_of(name, inp.name, an_dir, _weeks_of(inp)[0], assignments)
+
+
+def counts_of(name: str, file: str, an_dir: str | os.PathLike, weeks: "pa.Table",
+              assignments: str | os.PathLike | None = None) -> "pa.Table":
+    """``partial_counts`` of the rows in ``weeks`` (``feedback_id, week``: the rows to count, each
+    in its week) of the partition file named ``file`` (``part-00000.parquet``) in ``an_dir``. The
+    partial load (``backfill.load_analysis(since=...)``) counts the rows it summarises with it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    inp, an = Path(inp), Path(an_dir)
-    weeks, _ = _weeks_of(inp)
+    an = Path(an_dir)
+    inp = Path(file)
     if name == "weeks":
         return _grouped(weeks, KEYS[name], [("feedback_id", "count", "feedback")], name)
     seg_path = an / "segments" / inp.name
@@ -240,8 +251,6 @@ def aggregate_partitions(in_dir: str | os.PathLike, an_dir: str | os.PathLike, o
     """
     import pyarrow.parquet as pq
 
-    from vocmine.jobs.backfill import finished
-
     check_options(engine, workers, 1)
     names = tuple(tables) if tables is not None else tuple(t for t in TABLES if t != "topic_weeks" or assignments)
     for n in names:
@@ -296,8 +305,6 @@ def weekly_frame(agg_dir: str | os.PathLike, by: str = "phrase", *, complaints_o
     """
     import pandas as pd
 
-    from vocmine.decide.trends import fill_periods
-
     names = {"phrase": ("phrase_weeks", "canonical"), "topic": ("topic_weeks", "topic_id")}
     if by not in names:
         raise ConfigError(f"unknown trend key {by!r} for the backfill's aggregates; available: phrase, topic")
@@ -306,7 +313,34 @@ def weekly_frame(agg_dir: str | os.PathLike, by: str = "phrase", *, complaints_o
     if not path.is_file():
         raise ConfigError(f"{str(path)!r} is missing; run aggregate_partitions"
                           + (" with assignments=" if by == "topic" else "") + " first")
-    t = pd.read_parquet(path)
+    weeks = pd.read_parquet(Path(agg_dir) / "weeks.parquet")
+    return _frame(pd.read_parquet(path), key, weeks, complaints_only=complaints_only, lang=lang)
+
+
+def history(ws: "Store", by: str = "phrase", *, complaints_only: bool = True,
+            lang: str | None = None) -> "pd.DataFrame":
+    """The weekly trend frame (``weekly_frame``'s, so ``trends.flag`` reads it) of the rows a
+    partial backfill load summarised into the workspace's ``history_*`` tables
+    (``load_analysis(since=...)``): the weeks before the load's ``since``, whose segments are not
+    in the workspace, and so not in ``trends.weekly``. ``by`` is "phrase" (the key is the canonical
+    phrase, before the workspace groups variants); ``complaints_only`` and ``lang`` as in
+    ``weekly_frame``. Empty when nothing was summarised."""
+    import pandas as pd
+
+    if by != "phrase":
+        raise ConfigError(f"unknown trend key {by!r} for the summarised history; available: phrase")
+    conn = ws.db.conn
+    t = pd.read_sql_query("select * from history_phrase_weeks", conn)
+    weeks = pd.read_sql_query("select week, feedback from history_weeks", conn)
+    return _frame(t, "canonical", weeks, complaints_only=complaints_only, lang=lang)
+
+
+def _frame(t: "pd.DataFrame", key: str, weeks: "pd.DataFrame", *, complaints_only: bool,
+           lang: str | None) -> "pd.DataFrame":
+    import pandas as pd
+
+    from vocmine.decide.trends import fill_periods
+
     if lang is not None:
         t = t[t["lang"] == lang]
     pre = "complaint_" if complaints_only else ""
@@ -317,6 +351,5 @@ def weekly_frame(agg_dir: str | os.PathLike, by: str = "phrase", *, complaints_o
     df = df[df["segments"] > 0].groupby(["key", "period"], as_index=False).sum()
     df["sentiment"] = [s / n if n else float("nan") for s, n in zip(df["s_sum"], df["s_n"])]
     df = df[["key", "period", "volume", "segments", "sentiment"]]
-    weeks = pd.read_parquet(Path(agg_dir) / "weeks.parquet")
     totals = {str(w): int(n) for w, n in zip(weeks["week"], weeks["feedback"])}
     return fill_periods(df.reset_index(drop=True), totals, "week")

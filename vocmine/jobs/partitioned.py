@@ -8,6 +8,8 @@ run the topic maps without an import cycle.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import uuid
 from contextlib import contextmanager
@@ -120,3 +122,34 @@ def run_ray(todo: list[Path], options: dict, *, worker: type, workers: int | Non
                                batch_format="numpy")
         for row in ds.iter_rows():
             yield {k: (str(v) if k == "partition" else int(v)) for k, v in row.items()}
+
+
+# -- partition markers: which input rows an analysis was made from -------------------------------------
+
+def input_digest(ids, hashes) -> str:
+    """A short hash of a partition's rows (feedback ids and content hashes): what its marker was made from."""
+    h = hashlib.sha256()
+    for fid, chash in zip(ids, hashes):
+        h.update(f"{int(fid)}\t{chash or ''}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _partition_digest(path: Path) -> str:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    t = pq.read_table(path, columns=["id", "content_hash"])
+    return input_digest(t.column("id").to_pylist(), t.column("content_hash").to_pylist())
+
+
+def finished(out: str | os.PathLike, part: Path) -> dict[str, Any] | None:
+    """The marker of input partition ``part`` in the analysis folder ``out`` when it is done for
+    the rows ``part`` holds now, else None: a marker made from other rows (a later export reused
+    the name) does not count."""
+    mark = marker(Path(out), part)
+    info = json.loads(mark.read_text(encoding="utf-8")) if mark.is_file() else None
+    return info if info is not None and info.get("input") == _partition_digest(part) else None
+
+
+def marker(out: Path, part: Path) -> Path:
+    """Where the analysis folder ``out`` keeps the marker of input partition ``part``."""
+    return out / "_done" / f"{part.stem}.json"

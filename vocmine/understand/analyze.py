@@ -274,6 +274,18 @@ def _fresh_kiwi() -> None:
 _INHERITED: list[Any] = []
 
 
+# How many feedback rows use each phrase (``n``): those with a stored mention, plus, after a partial
+# backfill load, the summarised rows counted in the history (each row is in one week, so a
+# phrase's weekly volumes add up to its rows). Phrases nobody uses are left out.
+PHRASE_USERS = (
+    "join (select p2.id as pid, coalesce(m.n, 0) + coalesce(h.n, 0) as n from phrases p2 "
+    "left join (select phrase_id, count(distinct feedback_id) as n from phrase_mentions group by phrase_id) m "
+    "on m.phrase_id = p2.id "
+    "left join (select lang, canonical, sum(volume) as n from history_phrase_weeks group by lang, canonical) h "
+    "on h.lang = p2.language and h.canonical = p2.phrase) u on u.pid = p.id where u.n > 0"
+)
+
+
 def regroup(ws: "Store") -> int:
     """Fold near-synonymous phrases into groups (``phrases.group_id`` = the head's id); returns #phrases.
 
@@ -286,9 +298,8 @@ def regroup(ws: "Store") -> int:
     conn = ws.db.conn
     aspect_statistics(ws)
     aliases = _taxonomy_aliases(ws)
-    rows = conn.execute(
-        "select p.id, p.phrase, p.language, p.aspect, p.opinion, count(distinct m.feedback_id) from phrases p "
-        "join phrase_mentions m on m.phrase_id = p.id group by p.id").fetchall()
+    rows = conn.execute(f"select p.id, p.phrase, p.language, p.aspect, p.opinion, n from phrases p {PHRASE_USERS} "
+                        "order by p.id").fetchall()
     by_lang: dict[str, dict[str, int]] = defaultdict(dict)
     parts: dict[str, dict[str, tuple]] = defaultdict(dict)
     ids: dict[tuple[str, str], int] = {}
@@ -317,9 +328,8 @@ def merge_by_meaning(ws: "Store", embedder, *, lang: str = "en", min_customers: 
 
     conn = ws.db.conn
     aliases = _taxonomy_aliases(ws).get(lang)
-    rows = conn.execute(
-        "select p.phrase, p.aspect, p.opinion, count(distinct m.feedback_id) n from phrases p "
-        "join phrase_mentions m on m.phrase_id = p.id where p.language = ? group by p.id", (lang,)).fetchall()
+    rows = conn.execute(f"select p.phrase, p.aspect, p.opinion, n from phrases p {PHRASE_USERS} and p.language = ? "
+                        "order by p.id", (lang,)).fetchall()
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for phrase, aspect, opinion, n in rows:
         by_key[ph.part_key(phrase, lang, (aspect, opinion), aliases=aliases)].append((phrase, n))

@@ -1,0 +1,238 @@
+"""A partial backfill load (``load_analysis(since=...)``, ``vocmine backfill --load-since``): the rows
+dated before ``since`` are summarised into the workspace's weekly history, the newer ones loaded
+whole, and the weekly report of a week whose history is loaded equals the one of a whole load."""
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import vocmine
+from vocmine.core.dates import week_monday
+from vocmine.core.errors import ConfigError
+from vocmine.jobs.backfill import analyze_partitions, export_pending, load_analysis, week_start
+from vocmine.jobs.backfill_aggregates import aggregate_partitions, history
+from vocmine.jobs.demo_data import generate
+
+from test_backfill_load import INGEST, _cli, _write_csv, snapshot
+
+START = "2026-01-05"  # a Monday; 20 weeks of reviews from it
+SINCE = "2026-02-18"  # a Wednesday in the 7th week: rounded down to Monday 2026-02-16
+MONDAY = "2026-02-16"
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """600 demo reviews over 20 weeks, ingested, exported (4 partitions) and analysed once; the
+    fresh workspace is copied for each load."""
+    root = tmp_path_factory.mktemp("partial")
+    data = generate(seed=11, n_reviews=600, n_survey=0, start=START, weeks=20)
+    path = _write_csv(root / "reviews.csv", data.reviews)
+    fresh = root / "fresh.db"
+    with vocmine.open(fresh) as ws:
+        ws.ingest(path, **INGEST)
+        export_pending(ws, root / "in", partition_rows=160)
+        analyze_partitions(root / "in", root / "out", ws=ws)
+    return {"root": root, "fresh": fresh, "in": root / "in", "out": root / "out", "csv": path}
+
+
+def _load(parts, name: str, since=None) -> tuple[Path, dict]:
+    db = parts["root"] / f"{name}.db"
+    if not db.exists():
+        shutil.copy(parts["fresh"], db)
+    with vocmine.open(db) as ws:
+        return db, load_analysis(ws, parts["out"], since=since)
+
+
+@pytest.fixture(scope="module")
+def whole(parts):
+    return _load(parts, "whole")
+
+
+@pytest.fixture(scope="module")
+def partial(parts):
+    return _load(parts, "partial", SINCE)
+
+
+def _created(db: Path) -> dict[int, str | None]:
+    with vocmine.open(db) as ws:
+        return dict(ws.db.conn.execute("select id, created_at from feedback"))
+
+
+def test_since_is_rounded_down_to_its_monday_and_a_bad_date_is_refused():
+    assert week_start(SINCE) == MONDAY and week_start("2026-02-16T23:00:00Z") == MONDAY
+    with pytest.raises(ConfigError, match="2025-13-01"):
+        week_start("2025-13-01")
+
+
+def test_rows_before_the_week_are_summarised_and_the_rest_loaded_whole(parts, whole, partial):
+    wdb, wres = whole
+    pdb, pres = partial
+    created = _created(pdb)
+    old = {fid for fid, c in created.items() if c and c < MONDAY}
+    assert 100 < len(old) < len(created) - 300  # about 6 weeks of 20
+    assert pres["summarised"] == len(old) and pres["feedback"] == len(created) - len(old)
+    assert pres["loaded_from"] == MONDAY and wres["loaded_from"] is None and wres["summarised"] == 0
+    w, p = snapshot(wdb), snapshot(pdb)
+    for key in ("segments", "mentions"):
+        keep = ~w[key]["feedback_id"].isin(old)
+        pd.testing.assert_frame_equal(w[key][keep].reset_index(drop=True), p[key], check_dtype=False, obj=key)
+    # the phrases, their parts and the phrase naming each group are a whole load's: the summarised
+    # rows' phrases are registered, and regroup counts their users from the history
+    pd.testing.assert_frame_equal(w["phrases"], p["phrases"], check_dtype=False)
+    # every row is marked analysed (nothing will analyse it again); the old ones as summarised, in OUT
+    pd.testing.assert_frame_equal(w["analyzed"], p["analyzed"], check_dtype=False)
+    with vocmine.open(pdb) as ws:
+        marks = dict(ws.db.conn.execute("select feedback_id, summarised from analyzed"))
+        assert {f for f, s in marks.items() if s} == old
+        assert {s for s in marks.values() if s} == {str(parts["out"])}
+        assert ws.analyze().feedback == 0
+
+
+def test_the_history_is_the_aggregates_of_the_summarised_weeks(parts, partial, tmp_path):
+    pdb, _ = partial
+    agg = aggregate_partitions(parts["in"], parts["out"], tmp_path / "agg")
+    assert agg["rows"]["phrase_weeks"] > 0
+    with vocmine.open(pdb) as ws:
+        conn = ws.db.conn
+        for name, n_keys in (("weeks", 1), ("segment_weeks", 2), ("phrase_weeks", 3)):
+            full = pd.read_parquet(tmp_path / "agg" / f"{name}.parquet")
+            keys = list(full.columns[:n_keys])
+            want = full[[week_monday(w).isoformat() < MONDAY for w in full["week"]]]
+            mine = pd.read_sql_query(f"select * from history_{name}", conn)
+            assert len(want) and set(mine["week"]) == set(want["week"]), name
+            pd.testing.assert_frame_equal(mine.sort_values(keys).reset_index(drop=True),
+                                          want.sort_values(keys).reset_index(drop=True), check_dtype=False, obj=name)
+        frame = history(ws, "phrase")
+        assert set(frame.columns) >= {"key", "week", "volume", "segments", "sentiment", "share"}
+        assert frame["volume"].sum() > 0 and frame["week"].max() < "2026-W08"
+
+
+def test_the_weekly_report_of_a_loaded_week_equals_the_whole_load(whole, partial):
+    wdb, _ = whole
+    pdb, _ = partial
+    with vocmine.open(wdb) as w, vocmine.open(pdb) as p:
+        week = "2026-W20"  # 12 weeks from 2026-W09, the first loaded whole
+        a, b = w.weekly_data(week), p.weekly_data(week)
+        # The share of complaints linked to a fix counts, in both parts, only from the loaded weeks on, and says so
+        wl, pl = a.pop("loop"), b.pop("loop")
+        assert pl["since"] == MONDAY and "since" not in wl and 0 < pl["complaint_volume"] < wl["complaint_volume"]
+        with vocmine.open(wdb) as again:
+            assert pl["complaint_volume"] == again.db.conn.execute(
+                "select count(distinct f.id) from feedback f join segments s on s.feedback_id = f.id where "
+                "s.complaint = 1 and f.duplicate_of is null and f.created_at >= ? and f.created_at < '2026-05-18'",
+                (MONDAY,)).fetchone()[0]
+        assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+        latest = w.weekly_data()
+        assert latest["week"] == p.weekly_data()["week"] and latest["topics"] or latest["phrases"]
+        # a week whose 12 weeks reach into the summarised ones is refused, saying which weeks work
+        with pytest.raises(ConfigError, match=r"2026-02-16.*report 2026-W19 or later"):
+            p.weekly_data("2026-W15")
+        assert w.weekly_data("2026-W15")["week"] == "2026-W15"
+
+
+def test_the_rendered_report_says_where_its_closure_counts_start(partial, tmp_path):
+    pdb, _ = partial
+    with vocmine.open(pdb) as ws:
+        for lang, words in (("en", f"feedback with a complaint from {MONDAY} up to this week"),
+                            ("ko", f"{MONDAY}부터 이번 주까지 불만이 있는 피드백")):
+            ws.report(tmp_path / lang, "2026-W20", lang=lang)
+            text = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / lang).rglob("*"))
+                           if p.suffix in (".md", ".html"))
+            assert words in text, lang
+            if lang == "en":  # the KPI line's counts too
+                assert f"feedback with a complaint since {MONDAY}" in text
+
+
+def test_the_changelog_counts_start_where_the_loaded_rows_start(whole, partial):
+    """A fix linked to the most used phrase: the partial workspace's entry counts the customers of
+    the loaded weeks only, and its evidence windows count feedback from the same day on."""
+    out = {}
+    for name, (db, _) in (("whole", whole), ("partial", partial)):
+        with vocmine.open(db) as ws:
+            conn = ws.db.conn
+            gid, = conn.execute("select coalesce(p.group_id, p.id) from phrase_mentions m join phrases p "
+                                "on p.id = m.phrase_id join feedback f on f.id = m.feedback_id "
+                                f"where f.created_at >= '{MONDAY}' and p.language = 'en' "
+                                "group by 1 order by count(*) desc limit 1").fetchone()
+            with conn:
+                tid = conn.execute("insert into tickets (tracker, key, title, status, done_at) values "
+                                   "('github', 'acme/shop#1', 'Fix it', 'closed', '2026-02-23T10:00:00Z')").lastrowid
+                conn.execute("insert into links (ticket_id, target_type, target_id, status) values (?, 'phrase', ?, "
+                             "'accepted')", (tid, gid))
+            entry, = ws.build_entries(weeks=4)
+            out[name] = (entry, gid)
+    (w, _), (p, _) = out["whole"], out["partial"]
+    assert p["said"]["en"]["since"] >= MONDAY > w["said"]["en"]["since"]
+    assert 0 < p["said"]["en"]["linked_customers"] < w["said"]["en"]["linked_customers"]
+    # the window before the fix (4 weeks from 2026-01-26) has only 1 loaded week: 7 days, counted alike
+    assert p["evidence"]["before"]["days"] == 7 < w["evidence"]["before"]["days"]
+    assert p["evidence"]["after"] == w["evidence"]["after"]
+    assert min(x["week"] for x in p["evidence"]["weekly"]) == "2026-W08"
+
+
+def test_loading_again_changes_nothing_and_a_whole_load_takes_the_rows_out_of_the_history(parts, whole):
+    db, first = _load(parts, "again", SINCE)
+    before = snapshot(db)
+    with vocmine.open(db) as ws:
+        hist = pd.read_sql_query("select * from history_phrase_weeks order by 1, 2, 3", ws.db.conn)
+    _, second = _load(parts, "again", SINCE)
+    assert second["summarised"] == 0 and second["feedback"] == 0 and second["unchanged"] == first["summarised"] + \
+        first["feedback"]
+    for key, frame in snapshot(db).items():
+        pd.testing.assert_frame_equal(frame, before[key], check_dtype=False, obj=key)
+    with vocmine.open(db) as ws:
+        pd.testing.assert_frame_equal(
+            pd.read_sql_query("select * from history_phrase_weeks order by 1, 2, 3", ws.db.conn), hist)
+    # without since, the summarised rows come in whole and leave the history: as a whole load
+    _, third = _load(parts, "again")
+    assert third["feedback"] == first["summarised"] and third["loaded_from"] is None
+    got, want = snapshot(db), snapshot(whole[0])
+    for key in want:
+        if key in ("ws.phrases", "ws.aspects"):
+            # The same counts, variants and opinions. Ties are listed, and examples picked, in the order
+            # the rows were stored, and the summarised rows were stored last here.
+            for snap in (got, want):
+                frame = snap[key].drop(columns=["examples"], errors="ignore")
+                snap[key] = frame.map(lambda v: sorted(v) if isinstance(v, list) else v)
+        pd.testing.assert_frame_equal(got[key], want[key], check_dtype=False, obj=key)
+    with vocmine.open(db) as ws:
+        conn = ws.db.conn
+        assert [conn.execute(f"select count(*) from history_{t}").fetchone()[0]
+                for t in ("weeks", "segment_weeks", "phrase_weeks")] == [0, 0, 0]
+        assert conn.execute("select count(*) from analyzed where summarised is not null").fetchone()[0] == 0
+
+
+def test_a_summarised_row_that_changes_is_analysed_again_whole(parts):
+    db, _ = _load(parts, "edited", SINCE)
+    with vocmine.open(db) as ws:
+        conn = ws.db.conn
+        fid, = conn.execute("select feedback_id from analyzed where summarised is not null limit 1").fetchone()
+        with conn:
+            conn.execute("update feedback set text = 'The zipper broke after two days. Very disappointed.', "
+                         "content_hash = 'edited' where id = ?", (fid,))
+        assert ws.analyze().feedback == 1
+        assert conn.execute("select summarised from analyzed where feedback_id = ?", (fid,)).fetchone() == (None,)
+        assert conn.execute("select count(*) from segments where feedback_id = ?", (fid,)).fetchone()[0] >= 1
+
+
+def test_cli_backfill_load_since(parts, tmp_path):
+    db, out = tmp_path / "voc.db", tmp_path / "bf"
+    args = ["--db", str(db), "backfill", str(parts["csv"]), "--out", str(out), "--partition-rows", "160",
+            "--source", "webstore", "--id", "review_id", "--created", "created", "--author", "author",
+            "--load-since", SINCE]
+    res = CliRunner().invoke(_cli(), [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["summarised"] > 100 and data["loaded_from"] == MONDAY
+    assert data["loaded"] + data["summarised"] == data["ingest"]["inserted"]
+    text = CliRunner().invoke(_cli(), ["--db", str(tmp_path / "t.db"), *args[2:]])
+    assert text.exit_code == 0, text.output
+    assert f"summarised (dated before {MONDAY})" in text.stderr
+    assert f"older rows summarised into the weekly history (the workspace's analysis starts {MONDAY})" in text.stdout
+    bad = CliRunner().invoke(_cli(), ["--db", str(tmp_path / "bad.db"), *args[2:-1], "last week"])
+    assert bad.exit_code != 0 and "since must be a date such as 2025-01-06, not 'last week'" in bad.output
+    with vocmine.open(tmp_path / "bad.db") as ws:  # refused before anything was ingested
+        assert ws.db.conn.execute("select count(*) from feedback").fetchone()[0] == 0
