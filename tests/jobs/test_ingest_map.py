@@ -12,6 +12,8 @@ import vocmine
 from messy import snapshot, write_messy_jsonl
 from vocmine.collect.intake import ingest
 
+from test_backfill import ray_cluster  # noqa: F401  (the analyze tests' 2-CPU Ray cluster fixture)
+
 try:
     import ray
     import ray.data  # noqa: F401
@@ -19,16 +21,6 @@ except ImportError:  # Ray is an optional extra; the tests below are skipped wit
     ray = None
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def ray_cluster():
-    """A local Ray cluster of 2 CPUs (this machine's processes only), started and stopped here."""
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture
