@@ -226,12 +226,14 @@ def test_cli_backfill_load_since(parts, tmp_path):
     res = CliRunner().invoke(_cli(), [*args, "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["summarised"] > 100 and data["loaded_from"] == MONDAY
+    assert data["summarised"] > 100 and data["loaded_from"] == MONDAY and data["reports_from"] == "2026-W19"
     assert data["loaded"] + data["summarised"] == data["ingest"]["inserted"]
     text = CliRunner().invoke(_cli(), ["--db", str(tmp_path / "t.db"), *args[2:]])
     assert text.exit_code == 0, text.output
     assert f"summarised (dated before {MONDAY})" in text.stderr
     assert f"older rows summarised into the weekly history (the workspace's analysis starts {MONDAY})" in text.stdout
+    assert f"weekly reports: 2026-W19 and later (a report reads 12 weeks of rows loaded whole, from {MONDAY} on)" \
+        in text.stdout
     bad = CliRunner().invoke(_cli(), ["--db", str(tmp_path / "bad.db"), *args[2:-1], "last week"])
     assert bad.exit_code != 0 and "since must be a date such as 2025-01-06, not 'last week'" in bad.output
     with vocmine.open(tmp_path / "bad.db") as ws:  # refused before anything was ingested

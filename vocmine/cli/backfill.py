@@ -87,6 +87,9 @@ def backfill(ctx: click.Context, inputs: tuple[str, ...], out: str, engine: str,
                              else "") if load_since is not None else "")
                        + (f"; {result['stale']:,} rows changed since the export, left for 'vocmine analyze'"
                           if result["stale"] else ""))
+        if result.get("reports_from"):
+            click.echo(f"weekly reports: {result['reports_from']} and later (a report reads 12 weeks of rows "
+                       f"loaded whole, from {result['loaded_from']} on)")
         if result.get("topics"):
             tp = result["topics"]
             click.echo(f"topics: {tp.get('topics', 0):,} topics ({tp.get('new_topics', 0):,} new), "

@@ -351,7 +351,7 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
     Returns ``partitions``, ``feedback`` (rows loaded whole), ``summarised`` (rows summarised),
     ``segments``, ``complaints``, ``mentions``, ``phrases`` (as ``analyze`` counts them, over the
     rows loaded whole), ``unchanged``, ``stale``, ``loaded_from`` (the setting after the load, or
-    None) and ``seconds``.
+    None), ``reports_from`` (the first week the weekly report can give then, or None) and ``seconds``.
     """
     from vocmine.core.db import stage_lock
     from vocmine.understand.analyze import ANALYZER, AnalyzeResult, _write_batch, regroup
@@ -412,8 +412,17 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
                 with conn:  # every summarised row is whole again: the analysis starts with the data
                     conn.execute("delete from settings where key = ?", (LOADED_FROM,))
             counts.update({**result.as_dict(), **skipped})
-    return {"partitions": len(names), **result.as_dict(), **skipped, "loaded_from": ws.setting(LOADED_FROM),
-            "seconds": round(time.perf_counter() - t0, 3)}
+    start = ws.setting(LOADED_FROM)
+    return {"partitions": len(names), **result.as_dict(), **skipped, "loaded_from": start,
+            "reports_from": reports_from(start), "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def reports_from(start: str | None) -> str | None:
+    """The first ISO week whose weekly report a workspace whose analysis starts at ``start`` (its
+    ``LOADED_FROM``) can give (``report_stage.first_report_week``). None without a start."""
+    from vocmine.tell.report_stage import first_report_week
+
+    return first_report_week(start) if start else None
 
 
 
@@ -602,7 +611,8 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
     The result: ``ingest`` (the IngestResult's counts and messages), ``resumed`` (what was loaded
     from an earlier run, or None), ``partitions`` (exported now), ``skipped`` (of those, already
     analysed), ``analyzed``, ``loaded`` (feedback rows written whole), ``summarised`` (rows
-    counted into the history instead), ``loaded_from`` (the workspace's setting), ``unchanged``, ``stale``,
+    counted into the history instead), ``loaded_from`` (the workspace's setting), ``reports_from``
+    (the first week the weekly report can give), ``unchanged``, ``stale``,
     ``segments``, ``mentions``, ``phrases``, ``engine`` and ``seconds`` per step; with ``topics``,
     also ``embedded`` (per topic language: ``embed_partitions``'s counts and ``stored``, the vectors
     stored in the workspace, or ``skipped`` and why) and ``topics`` (``update_topics``'s counts).
@@ -722,6 +732,7 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
             ws.close()
     result.update({"partitions": an["partitions"], "skipped": an["skipped"], "analyzed": an["analyzed"],
                    "loaded": ld["feedback"], "summarised": ld["summarised"], "loaded_from": ld["loaded_from"],
+                   "reports_from": ld["reports_from"],
                    "unchanged": ld["unchanged"], "stale": ld["stale"],
                    "segments": ld["segments"], "mentions": ld["mentions"], "phrases": ld["phrases"],
                    "out": str(root), "seconds": seconds})

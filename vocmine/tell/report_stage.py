@@ -144,6 +144,12 @@ def _iso(d: date) -> str:
     return f"{d.isoformat()}T00:00:00Z"
 
 
+def first_report_week(loaded_from: str) -> str:
+    """The first ISO week a report can give when the analysed rows start at ``loaded_from`` (an ISO
+    date, a Monday: ``core.queries.LOADED_FROM``): a report reads its week and the 11 before."""
+    return iso_week(date.fromisoformat(loaded_from) + timedelta(weeks=HISTORY_WEEKS - 1))
+
+
 def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", company: str | None = None,
                 top: int = TOP_TOPICS, product: str | Sequence[str] | None = None,
                 source: str | Sequence[str] | None = None) -> dict[str, Any]:
@@ -184,7 +190,7 @@ def weekly_data(ws: "Store", week: str | None = None, *, lang: str = "en", compa
     if loaded_from and first.isoformat() < loaded_from:
         # A partial backfill load summarised the rows before loaded_from: their segments are not here,
         # so the weeks of this report before it would count no complaints, topics or phrases.
-        earliest = iso_week(date.fromisoformat(loaded_from) + timedelta(weeks=HISTORY_WEEKS - 1))
+        earliest = first_report_week(loaded_from)
         raise ConfigError(
             f"the report of {week} reads the {HISTORY_WEEKS} weeks from {first.isoformat()}, but this workspace holds "
             f"the analysis of feedback dated from {loaded_from} on (a partial backfill load, 'vocmine backfill "
