@@ -238,3 +238,36 @@ def test_cli_backfill_load_since(parts, tmp_path):
     assert bad.exit_code != 0 and "since must be a date such as 2025-01-06, not 'last week'" in bad.output
     with vocmine.open(tmp_path / "bad.db") as ws:  # refused before anything was ingested
         assert ws.db.conn.execute("select count(*) from feedback").fetchone()[0] == 0
+
+
+def test_topics_after_a_partial_load_embed_only_partitions_with_rows_loaded_whole(parts, tmp_path):
+    """--topics --load-since: a partition whose rows are all summarised has no segments in the
+    workspace, so it is not embedded; the others are, whole, and every loaded segment is placed."""
+    import pyarrow.parquet as pq
+
+    from vocmine.decide.topic_stage import eligible_segments
+    from vocmine.jobs.backfill import backfill
+
+    db = tmp_path / "voc.db"
+    shutil.copy(parts["fresh"], db)
+    # 600 rows in date order, 100 a partition: the first (and part of the second) are before MONDAY
+    r = backfill(db, out=tmp_path / "bf", partition_rows=100, topics=True, load_since=SINCE)
+    en = r["embedded"]["en"]
+    created = _created(db)
+    ids = {p.stem: pq.read_table(p, columns=["feedback_id"]).column("feedback_id").to_pylist()
+           for p in sorted((tmp_path / "bf" / "analysis" / "feedback").glob("part-*.parquet"))}
+    all_old = [n for n, fids in ids.items() if all(created[f] < MONDAY for f in fids)]
+    assert len(ids) == 6 and all_old and r["summarised"] > 100
+    assert en["partitions"] == en["embedded"] == len(ids) - len(all_old)
+    assert not any((tmp_path / "bf" / "vectors" / "en" / f"{n}.parquet").exists() for n in all_old)
+    # a partition is embedded whole (its vectors are then a whole load's): in the mixed one, the
+    # summarised rows' segments are embedded but not stored, as they are not in the workspace
+    from vocmine.jobs.backfill_topics import eligible_rows
+
+    seg = tmp_path / "bf" / "analysis" / "segments"
+    keys = [k for n in ids if n not in all_old for k in eligible_rows(seg / f"{n}.parquet", "en")[0]]
+    assert en["segments"] == len(keys)
+    assert en["stored"] == sum(1 for f, _ in keys if created[f] >= MONDAY) < en["segments"]
+    with vocmine.open(db) as ws:
+        placed = ws.db.conn.execute("select count(*) from segment_topics").fetchone()[0]
+        assert placed == len(eligible_segments(ws, False)) > 0

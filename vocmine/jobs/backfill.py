@@ -751,6 +751,7 @@ def _embed_for_topics(ws: "Store", root: Path, an_dir: Path, st: Any, *, engine:
     out: dict[str, Any] = {}
     if not partitions(seg_dir):
         return out
+    names = _with_whole_rows(ws, an_dir) if ws.setting(LOADED_FROM) else None
     for lang in LANGS:
         emb = get_embedder(None, lang)
         if _workspace_fitted(emb):
@@ -761,12 +762,30 @@ def _embed_for_topics(ws: "Store", root: Path, an_dir: Path, st: Any, *, engine:
         label = f"embed {lang} ({engine})"
         bar = st.start(label)
         r = embed_partitions(seg_dir, root, lang=lang, engine=engine, workers=workers, address=address,
-                             num_gpus=num_gpus, ws=ws, progress=bar)
+                             num_gpus=num_gpus, ws=ws, names=names, progress=bar)
         r["stored"] = load_vectors(ws, root / "vectors" / lang, seg_dir)
         out[lang] = r
         st.end(f"{label}: {r['embedded']:,} partitions embedded, {r['skipped']:,} already done, "
                f"{r['segments']:,} segments, {r['stored']:,} vectors stored")
     return out
+
+
+def _with_whole_rows(ws: "Store", an_dir: Path) -> list[str]:
+    """The analysis partitions of ``an_dir`` with a row the workspace does not hold summarised
+    (after a partial load): the others' segments are not in the workspace, so embedding them for
+    the topic stage would be work thrown away. A partition is embedded whole or not at all, so
+    that its vectors are those of a whole load (the int8 embedder's vectors depend on the batch)."""
+    import pyarrow.parquet as pq
+
+    conn = ws.db.conn
+    names = []
+    for p in partitions(an_dir / "feedback"):
+        ids = pq.read_table(p, columns=["feedback_id"]).column("feedback_id").to_pylist()
+        summarised = conn.execute("select count(*) from analyzed where summarised is not null and feedback_id in "
+                                  "(select value from json_each(?))", (json.dumps(ids),)).fetchone()[0]
+        if summarised < len(ids):
+            names.append(p.stem)
+    return names
 
 
 def _loaded_state(root: Path, an_dir: Path, ws: "Store") -> tuple[dict[str, str], dict[str, str]]:

@@ -142,9 +142,11 @@ def embed_partitions(seg_dir: str | os.PathLike, out_dir: str | os.PathLike, *, 
                      embedder: str | os.PathLike | None = None, engine: str = "local", workers: int | None = None,
                      batch_size: int = EMBED_BATCH, num_gpus: float | None = None, ws: "Store | None" = None,
                      address: str | None = None, all_segments: bool = False,
+                     names: "Sequence[str] | None" = None,
                      progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
     """Embed the topic stage's segments of topic language ``lang`` in every segments partition of
-    ``seg_dir`` (the first slice's ``OUT/segments``) not done yet, into ``out_dir/vectors/lang``.
+    ``seg_dir`` (the first slice's ``OUT/segments``) not done yet, into ``out_dir/vectors/lang``;
+    with ``names`` (stems such as ``part-00000``), in those partitions only.
 
     ``embedder`` is a spec: a registered name or a local sentence-transformers folder (default: the
     stage's default for ``lang``). A workspace-fitted one (``kiwi-lsa``) needs ``ws``. ``engine``,
@@ -163,6 +165,9 @@ def embed_partitions(seg_dir: str | os.PathLike, out_dir: str | os.PathLike, *, 
         raise ConfigError("num_gpus is a share of a GPU per Ray actor: give a number above 0, with engine='ray'")
     t0 = time.perf_counter()
     parts = partitions(seg_dir)
+    if names is not None:
+        wanted = set(names)
+        parts = [p for p in parts if p.stem in wanted]
     if embedder is not None and not isinstance(embedder, (str, os.PathLike)):
         raise ConfigError("embedder= is a spec each worker builds its own embedder from: a registered name or a local "
                           f"model folder, not {type(embedder).__name__!r}")
