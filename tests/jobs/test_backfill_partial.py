@@ -271,3 +271,57 @@ def test_topics_after_a_partial_load_embed_only_partitions_with_rows_loaded_whol
     with vocmine.open(db) as ws:
         placed = ws.db.conn.execute("select count(*) from segment_topics").fetchone()[0]
         assert placed == len(eligible_segments(ws, False)) > 0
+
+
+def test_a_later_backfill_keeps_the_summarised_rows_analysis_and_a_whole_load_brings_it_in(parts, tmp_path):
+    """A second backfill into the same OUT numbers its partitions after the first's, so the analysis
+    of the rows the first summarised (their only copy) is still there for a whole load later."""
+    import csv as _csv
+
+    from vocmine.jobs.backfill import backfill
+
+    with open(parts["csv"], encoding="utf-8", newline="") as f:
+        rows = list(_csv.reader(f))
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    for path, part in ((first, rows[1:401]), (second, rows[401:])):
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            _csv.writer(f).writerows([rows[0], *part])
+    db, out = tmp_path / "voc.db", tmp_path / "bf"
+    cols = dict(source="webstore", columns={"text": "text", "rating": "rating", "id": "review_id",
+                                            "created": "created", "author": "author"})
+    one = backfill(db, [first], out=out, partition_rows=100, load_since=SINCE, **cols)
+    an = out / "analysis"
+    before = {p.name: p.read_bytes() for p in sorted((an / "segments").glob("*.parquet"))}
+    assert one["summarised"] > 100 and sorted(before) == [f"part-{i:05d}.parquet" for i in range(4)]
+    two = backfill(db, [second], out=out, partition_rows=100, load_since=SINCE, **cols)
+    assert two["ingest"]["inserted"] == 200 and two["analyzed"] == 2 and two["summarised"] == 0
+    after = {p.name: p.read_bytes() for p in sorted((an / "segments").glob("*.parquet"))}
+    assert sorted(after) == [f"part-{i:05d}.parquet" for i in range(6)]
+    assert all(after[n] == before[n] for n in before)  # the first run's analysis is untouched
+    with vocmine.open(db) as ws:
+        summarised = [f for f, in ws.db.conn.execute("select feedback_id from analyzed where summarised is not null")]
+        res = load_analysis(ws, an)  # whole, now
+        assert res["feedback"] == len(summarised) == one["summarised"] and res["loaded_from"] is None
+        got = pd.read_sql_query("select feedback_id, idx, text, sentiment, complaint from segments where feedback_id in "
+                                f"({','.join(map(str, summarised))}) order by feedback_id, idx", ws.db.conn)
+    want = pd.concat([pd.read_parquet(an / "segments" / n) for n in before])
+    want = want[want["feedback_id"].isin(summarised)].sort_values(["feedback_id", "idx"])
+    pd.testing.assert_frame_equal(got, want[list(got.columns)].reset_index(drop=True), check_dtype=False)
+
+
+def test_a_killed_partitions_unfinished_outputs_are_dropped_before_the_next_export(tmp_path):
+    from vocmine.jobs.backfill import _drop_unfinished, _next_partition
+
+    an = tmp_path / "analysis"
+    for d in ("_done", "segments", "mentions", "feedback"):
+        (an / d).mkdir(parents=True)
+    for n in (0, 1):
+        (an / "_done" / f"part-{n:05d}.json").write_text("{}")
+        for d in ("segments", "mentions", "feedback"):
+            (an / d / f"part-{n:05d}.parquet").write_bytes(b"done")
+    (an / "segments" / "part-00002.parquet").write_bytes(b"killed before its marker")
+    assert _next_partition(an) == 3
+    _drop_unfinished(an)
+    assert not (an / "segments" / "part-00002.parquet").exists()
+    assert (an / "segments" / "part-00001.parquet").exists() and _next_partition(an) == 2
+    assert _next_partition(tmp_path / "nothing") == 0

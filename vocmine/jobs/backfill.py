@@ -64,6 +64,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from contextlib import ExitStack
 from functools import partial
@@ -120,11 +121,13 @@ def _feedback_schema():
 
 
 def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: int = PARTITION_ROWS,
-                   reanalyze: bool = False) -> list[Path]:
+                   reanalyze: bool = False, first: int = 0) -> list[Path]:
     """Write the workspace's feedback rows that ``analyze`` would analyse now (all of them with
     ``reanalyze``) as Parquet partitions of ``partition_rows`` rows: ``part-00000.parquet``, ...
-    in ``out_dir``, in feedback id order. Returns the paths written (none when nothing is pending).
-    Partitions named ``part-*.parquet`` that an earlier export left in ``out_dir`` are removed.
+    (numbered from ``first``) in ``out_dir``, in feedback id order. Returns the paths written (none
+    when nothing is pending). Partitions named ``part-*.parquet`` that an earlier export left in
+    ``out_dir`` are removed. (``backfill`` numbers each export after every partition its output
+    folder holds, so that no analysis of an earlier run is overwritten.)
 
     The columns are ``INPUT_COLUMNS`` and ``DATE_COLUMNS``: ``created`` (the stored creation time),
     ``week`` (computed by the same SQL as the workspace's weekly trends) and ``duplicate_of``."""
@@ -136,6 +139,8 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
 
     if partition_rows < 1:
         raise ConfigError(f"partition_rows must be at least 1, not {partition_rows}")
+    if first < 0:
+        raise ConfigError(f"first must be 0 or more, not {first}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     schema = _schemas()[0]
@@ -148,7 +153,7 @@ def export_pending(ws: "Store", out_dir: str | os.PathLike, *, partition_rows: i
             (part[0][0], part[-1][0]))}
         table = pa.Table.from_pylist([dict(zip(INPUT_COLUMNS + DATE_COLUMNS, r + dates.get(r[0], (None,) * 3)))
                                       for r in part], schema=schema)
-        path = out / f"part-{n:05d}.parquet"
+        path = out / f"part-{first + n:05d}.parquet"
         atomic(path, partial(pq.write_table, table))
         paths.append(path)
     for old in out.glob("part-*.parquet"):  # an earlier export's partitions past this one's: not pending now
@@ -691,7 +696,8 @@ def backfill(ws_or_path: "Store | str | os.PathLike", inputs: Iterable[str | os.
                    + f"{pre['unchanged']:,} already in, {pre['stale']:,} changed since")
         t0 = time.monotonic()
         st.start("export")
-        parts = export_pending(ws, in_dir, partition_rows=partition_rows)
+        _drop_unfinished(an_dir)
+        parts = export_pending(ws, in_dir, partition_rows=partition_rows, first=_next_partition(an_dir))
         step("export", t0)
         pending = sum(_rows(p) for p in parts)
         st.end(f"export: {pending:,} rows pending analysis in {len(parts):,} partitions" if parts else
@@ -815,6 +821,26 @@ def _mark_loaded(root: Path, an_dir: Path, ws: "Store") -> None:
     done, _loaded = _loaded_state(root, an_dir, ws)
     blob = json.dumps({"workspace": str(Path(ws.path).resolve()), "partitions": done}, indent=1)
     atomic(root / "_loaded.json", lambda tmp: Path(tmp).write_text(blob, encoding="utf-8"))
+
+
+def _next_partition(an_dir: Path) -> int:
+    """The number after every partition the analysis folder holds (finished or not), so that a new
+    export never reuses a name: the analysis of an earlier run stays in ``OUT`` (a partial load's
+    summarised rows have their only copy there) and the Parquet datasets hold every run's rows."""
+    found = [int(m.group(1)) for d in (an_dir / "_done", *(an_dir / o for o in OUTPUTS)) if d.is_dir()
+             for p in d.iterdir() if (m := re.fullmatch(r"part-(\d+)\.(?:parquet|json)", p.name))]
+    return max(found) + 1 if found else 0
+
+
+def _drop_unfinished(an_dir: Path) -> None:
+    """Remove the outputs of partitions that a killed run began to analyse but did not finish (they
+    have no marker): their rows are pending again and will be exported under a new name."""
+    done = {p.stem for p in (an_dir / "_done").glob("*.json")} if (an_dir / "_done").is_dir() else set()
+    for o in OUTPUTS:
+        d = an_dir / o
+        for p in d.glob("part-*.parquet") if d.is_dir() else ():
+            if p.stem not in done:
+                p.unlink()
 
 
 def _rows(path: Path) -> int:
