@@ -430,7 +430,6 @@ def reports_from(start: str | None) -> str | None:
     return first_report_week(start) if start else None
 
 
-
 def week_start(day: "str | date") -> str:
     """The Monday (ISO date) of the ISO week that ``day`` (a date or an ISO date or timestamp) is in."""
     from datetime import date as _date, timedelta
