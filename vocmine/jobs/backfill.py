@@ -73,8 +73,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from vocmine.core.errors import ConfigError
 from vocmine.core.queries import LOADED_FROM
-from vocmine.jobs.partitioned import (  # noqa: F401  (finished, input_digest: imported from here too)
-    ENGINES, atomic, check_options, finished, input_digest, marker as _marker, partitions, ray_session, run_ray)
+from vocmine.jobs.partitioned import (
+    ENGINES, atomic, check_options, finished, input_digest, marker, partitions, ray_session, run_ray)
 
 if TYPE_CHECKING:
     from datetime import date
@@ -288,7 +288,7 @@ class PartitionAnalyzer:
                 "analyzer": ANALYZER, "sentiment": self.sentiment or "lexicon", "english_model": self.english_model,
                 "input_bytes": path.stat().st_size, "pid": os.getpid(),
                 "started": round(time.time() - secs, 3), "seconds": round(secs, 3)}
-        atomic(_marker(self.out_dir, path), lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
+        atomic(marker(self.out_dir, path), lambda tmp: Path(tmp).write_text(json.dumps(info), encoding="utf-8"))
         return counts
 
     def __call__(self, batch: dict) -> dict[str, list]:
@@ -417,28 +417,25 @@ def load_analysis(ws: "Store", out_dir: str | os.PathLike, *, partitions: Iterab
                 with conn:  # every summarised row is whole again: the analysis starts with the data
                     conn.execute("delete from settings where key = ?", (LOADED_FROM,))
             counts.update({**result.as_dict(), **skipped})
-    start = ws.setting(LOADED_FROM)
-    return {"partitions": len(names), **result.as_dict(), **skipped, "loaded_from": start,
-            "reports_from": reports_from(start), "seconds": round(time.perf_counter() - t0, 3)}
-
-
-def reports_from(start: str | None) -> str | None:
-    """The first ISO week whose weekly report a workspace whose analysis starts at ``start`` (its
-    ``LOADED_FROM``) can give (``report_stage.first_report_week``). None without a start."""
     from vocmine.tell.report_stage import first_report_week
 
-    return first_report_week(start) if start else None
+    start = ws.setting(LOADED_FROM)
+    return {"partitions": len(names), **result.as_dict(), **skipped, "loaded_from": start,
+            "reports_from": first_report_week(start) if start else None,
+            "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def week_start(day: "str | date") -> str:
     """The Monday (ISO date) of the ISO week that ``day`` (a date or an ISO date or timestamp) is in."""
-    from datetime import date as _date, timedelta
+    from datetime import date as _date
+
+    from vocmine.core.dates import iso_week, week_monday
 
     try:
         d = day if isinstance(day, _date) else _date.fromisoformat(str(day)[:10])
     except ValueError as exc:
         raise ConfigError(f"since must be a date such as 2025-01-06, not {day!r}") from exc
-    return (d - timedelta(days=d.weekday())).isoformat()
+    return week_monday(iso_week(d)).isoformat()
 
 
 def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skipped: dict[str, int], run_id: int,
@@ -476,12 +473,13 @@ def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skippe
     if not (todo or summarise or unsummarise):
         return
     mentions = pq.read_table(out / "mentions" / f"{name}.parquet").to_pylist()
+    keep = {t[0] for t in todo}
     if summarise:
         # The phrases of the summarised rows are the workspace's phrases too (the history counts them by
         # name, and regroup names a group by its most used phrase): registered first, in the order a
         # whole load would first meet them, so that their ids and parts are a whole load's.
         rank = {r["feedback_id"]: k for k, r in enumerate(exported)}
-        whole_or_summarised = set(summarise) | {t[0] for t in todo}
+        whole_or_summarised = keep | set(summarise)
         meet = sorted((m for m in mentions if m["feedback_id"] in whole_or_summarised),
                       key=lambda m: (rank[m["feedback_id"]], m["idx"]))  # stable: a segment's mentions in order
         _register_phrases(conn, meet, phrase_ids)
@@ -491,7 +489,6 @@ def _load_partition(conn, out: Path, name: str, phrase_ids: dict, result, skippe
         skipped["summarised"] += len(summarise)
     if not todo:
         return
-    keep = {t[0] for t in todo}
     per_seg: dict[tuple[int, int], list] = {}
     for m in mentions:
         if m["feedback_id"] in keep:

@@ -45,9 +45,9 @@ from vocmine.jobs.partitioned import atomic, check_options, finished, partitions
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     from vocmine.core.store import Store
-    import pyarrow as pa  # type: ignore[import-untyped]
 
 KEYS = {
     "weeks": ("week",),
@@ -142,12 +142,11 @@ def counts_of(name: str, file: str, an_dir: str | os.PathLike, weeks: "pa.Table"
     import pyarrow.compute as pc
 
     an = Path(an_dir)
-    inp = Path(file)
     if name == "weeks":
         return _grouped(weeks, KEYS[name], [("feedback_id", "count", "feedback")], name)
-    seg_path = an / "segments" / inp.name
+    seg_path = an / "segments" / file
     if not seg_path.is_file():
-        raise ConfigError(f"partition {inp.stem} has no analysis in {str(an / 'segments')!r}; run the analysis first")
+        raise ConfigError(f"partition {Path(file).stem} has no analysis in {str(an / 'segments')!r}; run the analysis first")
     segs = _read(seg_path, ["feedback_id", "idx", "language", "sentiment", "complaint"]).join(
         weeks, "feedback_id", join_type="inner")
     segs = _measures(segs)
@@ -163,13 +162,13 @@ def counts_of(name: str, file: str, an_dir: str | os.PathLike, weeks: "pa.Table"
               ("complaint_sentiment", "sum", "complaint_sentiment_sum"),
               ("complaint_sentiment", "count", "complaint_sentiment_n")]
     if name == "phrase_weeks":
-        ments = _read(an / "mentions" / inp.name, ["feedback_id", "idx", "lang", "canonical"])
+        ments = _read(an / "mentions" / file, ["feedback_id", "idx", "lang", "canonical"])
         t = ments.join(segs.drop_columns(["language"]), ["feedback_id", "idx"], join_type="inner")
         return _grouped(t, KEYS[name], volume, name)
     if name == "topic_weeks":
         parts = []
         for d in sorted(Path(assignments).iterdir()) if assignments is not None and Path(assignments).is_dir() else []:
-            p = d / inp.name
+            p = d / file
             if p.is_file():
                 a = _read(p, ["feedback_id", "idx", "topic_id"])
                 a = a.filter(pc.is_valid(a["topic_id"]))  # outliers are on no topic

@@ -274,16 +274,20 @@ def _fresh_kiwi() -> None:
 _INHERITED: list[Any] = []
 
 
-# How many feedback rows use each phrase (``n``): those with a stored mention, plus, after a partial
-# backfill load, the summarised rows counted in the history (each row is in one week, so a
-# phrase's weekly volumes add up to its rows). Phrases nobody uses are left out.
-PHRASE_USERS = (
-    "join (select p2.id as pid, coalesce(m.n, 0) + coalesce(h.n, 0) as n from phrases p2 "
-    "left join (select phrase_id, count(distinct feedback_id) as n from phrase_mentions group by phrase_id) m "
-    "on m.phrase_id = p2.id "
-    "left join (select lang, canonical, sum(volume) as n from history_phrase_weeks group by lang, canonical) h "
-    "on h.lang = p2.language and h.canonical = p2.phrase) u on u.pid = p.id where u.n > 0"
-)
+def _phrase_users(conn, lang: str | None = None) -> list[tuple]:
+    """(id, phrase, language, aspect, opinion, n) of every phrase (of ``lang``) that feedback uses,
+    in id order. ``n`` counts the rows with a stored mention, plus, after a partial backfill load,
+    the summarised rows counted in the history (each row is in one week, so a phrase's weekly
+    volumes add up to its rows)."""
+    return conn.execute(
+        "select p.id, p.phrase, p.language, p.aspect, p.opinion, coalesce(m.n, 0) + coalesce(h.n, 0) as n "
+        "from phrases p "
+        "left join (select phrase_id, count(distinct feedback_id) as n from phrase_mentions group by phrase_id) m "
+        "on m.phrase_id = p.id "
+        "left join (select lang, canonical, sum(volume) as n from history_phrase_weeks group by lang, canonical) h "
+        "on h.lang = p.language and h.canonical = p.phrase "
+        "where coalesce(m.n, 0) + coalesce(h.n, 0) > 0" + (" and p.language = ?" if lang is not None else "") + " order by p.id",
+        (lang,) if lang is not None else ()).fetchall()
 
 
 def regroup(ws: "Store") -> int:
@@ -298,8 +302,7 @@ def regroup(ws: "Store") -> int:
     conn = ws.db.conn
     aspect_statistics(ws)
     aliases = _taxonomy_aliases(ws)
-    rows = conn.execute(f"select p.id, p.phrase, p.language, p.aspect, p.opinion, n from phrases p {PHRASE_USERS} "
-                        "order by p.id").fetchall()
+    rows = _phrase_users(conn)
     by_lang: dict[str, dict[str, int]] = defaultdict(dict)
     parts: dict[str, dict[str, tuple]] = defaultdict(dict)
     ids: dict[tuple[str, str], int] = {}
@@ -328,10 +331,8 @@ def merge_by_meaning(ws: "Store", embedder, *, lang: str = "en", min_customers: 
 
     conn = ws.db.conn
     aliases = _taxonomy_aliases(ws).get(lang)
-    rows = conn.execute(f"select p.phrase, p.aspect, p.opinion, n from phrases p {PHRASE_USERS} and p.language = ? "
-                        "order by p.id", (lang,)).fetchall()
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for phrase, aspect, opinion, n in rows:
+    for _pid, phrase, _lang, aspect, opinion, n in _phrase_users(conn, lang):
         by_key[ph.part_key(phrase, lang, (aspect, opinion), aliases=aliases)].append((phrase, n))
     sized = sorted(((sum(n for _, n in v), k) for k, v in by_key.items()), reverse=True)
     heads = {k: max(by_key[k], key=lambda x: x[1])[0] for total, k in sized[:limit] if total >= min_customers}

@@ -92,14 +92,10 @@ class Preparer:
         self._occurrences: dict[str, int] = {}
         self._ids: dict[tuple[str, str], int | None] = {}
 
-    def prepare(self, fb: Feedback, warn: Callable[[str, str], None]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Return (feedback row, contact row or None). ``warn(field, message)`` reports dropped fields."""
-        draft, contact = self.draft(fb, warn)
-        return finish(draft), contact
-
     def draft(self, fb: Feedback, warn: Callable[[str, str], None]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """The ordered half of ``prepare``: validate ``fb``, read its fields, give it its natural key
+        """The ordered half of a row's ingest: validate ``fb``, read its fields, give it its natural key
         (numbered by occurrence, a repeated id rejected) and its contact row; return (draft, contact).
+        ``warn(field, message)`` reports dropped fields.
         ``finish(draft)`` is the other half: the redaction, language and hashes, a pure function of
         the draft, so a batch of drafts can be finished anywhere (another process, a Ray worker).
 
